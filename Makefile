@@ -1,0 +1,38 @@
+# The two commands a newcomer needs (each creates or reuses .venv itself):
+#   make pipeline   materialize the whole asset graph on the embedded defaults
+#   make test       run the test suite (what CI runs)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+export NEMO_TELEMETRY_ENABLED := false
+DAGSTER := $(VENV)/bin/dagster
+
+.PHONY: setup pipeline test dev benchmarks clean-data
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+pipeline: $(STAMP)
+	$(DAGSTER) job execute -m secassets.definitions -j full_pipeline
+	@echo "Outputs are in $(CURDIR)/data (set SECASSETS_DATA_DIR to move them)."
+
+test: $(STAMP)
+	$(DAGSTER) definitions validate -m secassets.definitions
+	$(PY) -m pytest
+
+dev: $(STAMP)
+	$(DAGSTER) dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+benchmarks: $(STAMP)
+	$(PY) benchmarks/scenario_generation.py
+
+clean-data:
+	find data -mindepth 1 -not -name README.md -delete

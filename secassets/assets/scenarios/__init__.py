@@ -1,0 +1,1 @@
+"""Scenario assets: the sampler configuration and the generated scenarios table."""

@@ -1,0 +1,60 @@
+"""sampler_config: the NeMo Data Designer config of the seven weighted sampler columns.
+
+Inputs: Dagster run config (row count, seed, weight overrides), validated before anything is
+written. Output: data/sampler_config/data_designer_config.yaml (loads back with
+DataDesignerConfigBuilder.from_config) and data/sampler_config.json (the SamplerPlan).
+"""
+
+
+import dagster as dg
+from pydantic import Field, ValidationError
+
+from secassets.constants import DEFAULT_WEIGHTS, SAMPLER_COLUMNS
+from secassets.generation import load_sampler_builder, sampler_config_builder, write_sampler_yaml
+from secassets.rendering import markdown_table
+from secassets.resources.local_files import LocalFiles
+from secassets.sampling import SamplerPlan, SamplerSpec
+
+
+class SamplerConfigParams(dg.Config):
+    """Run config for sampler_config; omitted weights keep the defaults of secassets.constants."""
+
+    num_scenarios: int = Field(default=500, description="Rows the scenarios asset generates (1-100000).")
+    seed: int = Field(default=42, description="Seed of every random choice in scenario generation.")
+    weight_overrides: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Per sampler column, a weight for every category, replacing that column's defaults.",
+    )
+
+
+@dg.asset(
+    description="NeMo Data Designer config of the 7 weighted sampler columns (time_of_day, day_type, "
+    "camera_location, detection_count, primary_object, scenario_type, enrichment_level), written as "
+    "Data Designer YAML.",
+    kinds={"yaml"},
+)
+def sampler_config(context: dg.AssetExecutionContext, config: SamplerConfigParams, local_files: LocalFiles) -> SamplerPlan:
+    try:
+        spec = SamplerSpec.with_overrides(config.num_scenarios, config.seed, config.weight_overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']}" for e in exc.errors())
+        raise dg.Failure(
+            description=f"Invalid sampler_config run config: {problems}. Nothing was written.",
+            metadata={"known_columns": list(SAMPLER_COLUMNS)},
+        ) from None
+    path = write_sampler_yaml(sampler_config_builder(spec), local_files.path("sampler_config", "data_designer_config.yaml"))
+    load_sampler_builder(path)  # prove the YAML round-trips before anyone depends on it
+    rows = [
+        {"column": c, "weights": ", ".join(f"{k}={v:.3f}" for k, v in spec.weights[c].items()),
+         "changed": "yes" if spec.weights[c] != DEFAULT_WEIGHTS[c] else ""}
+        for c in SAMPLER_COLUMNS
+    ]
+    context.add_output_metadata(
+        {
+            "num_scenarios": spec.num_scenarios,
+            "seed": spec.seed,
+            "data_designer_yaml": dg.MetadataValue.path(str(path)),
+            "weights": dg.MetadataValue.md(markdown_table(rows, ["column", "weights", "changed"])),
+        }
+    )
+    return SamplerPlan(spec=spec, data_designer_yaml=str(path))

@@ -1,0 +1,32 @@
+"""Shared fixtures: a real in-process materialization of the scenario group into a temp data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+os.environ.setdefault("NEMO_TELEMETRY_ENABLED", "false")
+
+from secassets.definitions import build_resources, defs
+
+SMALL_RUN = 200
+
+
+def materialize_scenarios(data_dir: Path, num_scenarios: int = SMALL_RUN, seed: int = 42, **sampler_kwargs) -> dg.ExecuteInProcessResult:
+    """sampler_config + scenarios (and their checks) in process, into data_dir."""
+    return dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=dg.AssetSelection.assets("sampler_config", "scenarios"),
+        resources=build_resources(str(data_dir)),
+        run_config={"ops": {"sampler_config": {"config": {"num_scenarios": num_scenarios, "seed": seed, **sampler_kwargs}}}},
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def scenario_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dg.ExecuteInProcessResult, Path]:
+    data_dir = tmp_path_factory.mktemp("data")
+    return materialize_scenarios(data_dir), data_dir
