@@ -30,3 +30,14 @@ def materialize_scenarios(data_dir: Path, num_scenarios: int = SMALL_RUN, seed: 
 def scenario_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dg.ExecuteInProcessResult, Path]:
     data_dir = tmp_path_factory.mktemp("data")
     return materialize_scenarios(data_dir), data_dir
+
+
+@pytest.fixture(scope="session")
+def llama_server():
+    """A real managed llama.cpp server with the bundled SmolLM2 model, shared by the session's tests."""
+    from secassets.llama_server import ManagedLlamaServer, ServerSettings, bundled_model_path
+
+    server = ManagedLlamaServer(ServerSettings(model_path=bundled_model_path(), parallel=4, ctx_size=8192))
+    server.start()
+    yield server
+    server.stop()

