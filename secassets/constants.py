@@ -81,6 +81,8 @@ JUDGE_RUBRICS: Final = (
 # --- Generation modes ---------------------------------------------------------------------
 GENERATION_MODE_DETERMINISTIC: Final = "deterministic"
 GENERATION_MODE_LLM: Final = "llm"
+# LLM columns were attempted for the row and failed after retries; its text is the deterministic one.
+GENERATION_MODE_LLM_FAILED: Final = "llm_failed"
 
 # --- Dagster group names -----------------------------------------------------------------
 SCENARIOS_GROUP: Final = "scenarios"

@@ -2,26 +2,58 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from secassets.assets import scenarios as scenario_assets
-from secassets.checks import scenario_checks
+from secassets.checks import embedding_checks, scenario_checks
 from secassets.constants import SCENARIOS_GROUP, default_data_dir
 from secassets.jobs import full_pipeline_job, scenarios_job
+from secassets.resources.embedding_model import EmbeddingModel
+from secassets.resources.llama_server import LlamaServerResource
 from secassets.resources.local_files import LocalFiles, LocalFilesIOManager
 
 
-def build_resources(data_dir: str | None = None) -> dict[str, object]:
-    """Resources for a data folder (data/ unless given); tests pass a temp folder."""
+def llm_resource_from_env() -> LlamaServerResource:
+    """The deployment's LLM: 'local' (default) manages llama.cpp with the bundled model; 'production'
+    attaches to SECASSETS_LLM_BASE_URLS (comma-separated), keyed by the env var named in
+    SECASSETS_LLM_API_KEY_ENV; 'off' disables LLM calls."""
+    deployment = os.environ.get("SECASSETS_DEPLOYMENT", "local")
+    if deployment == "production":
+        urls = [u.strip() for u in os.environ.get("SECASSETS_LLM_BASE_URLS", "").split(",") if u.strip()]
+        return LlamaServerResource(
+            mode="attached", base_urls=urls, api_key_env=os.environ.get("SECASSETS_LLM_API_KEY_ENV", ""),
+            model=os.environ.get("SECASSETS_LLM_MODEL", ""),
+        )
+    if deployment == "off":
+        return LlamaServerResource(mode="off")
+    if deployment != "local":
+        raise ValueError(f"SECASSETS_DEPLOYMENT must be local, production or off, got {deployment!r}")
+    return LlamaServerResource(
+        mode="managed",
+        model_path=os.environ.get("SECASSETS_LLM_MODEL_PATH", ""),
+        binary=os.environ.get("SECASSETS_LLM_BINARY", ""),
+        n_gpu_layers=int(os.environ.get("SECASSETS_LLM_N_GPU_LAYERS", "0")),
+    )
+
+
+def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None = None) -> dict[str, object]:
+    """Resources for a data folder (data/ unless given); tests pass a temp folder and their own LLM."""
     base = data_dir or str(default_data_dir())
-    return {"io_manager": LocalFilesIOManager(base_dir=base), "local_files": LocalFiles(base_dir=base)}
+    return {
+        "io_manager": LocalFilesIOManager(base_dir=base),
+        "local_files": LocalFiles(base_dir=base),
+        "llm": llm if llm is not None else llm_resource_from_env(),
+        "embedding_model": EmbeddingModel(),
+    }
 
 
 scenario_group = dg.load_assets_from_package_module(scenario_assets, group_name=SCENARIOS_GROUP)
 
 defs = dg.Definitions(
     assets=[*scenario_group],
-    asset_checks=dg.load_asset_checks_from_modules([scenario_checks]),
+    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks]),
     jobs=[full_pipeline_job, scenarios_job],
     resources=build_resources(),
     # One process per run: the run's resources (the llama.cpp server among them) are set up once,

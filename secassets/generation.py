@@ -8,6 +8,7 @@ argument, so ``generate_scenarios`` seeds (and afterwards restores) that state f
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -32,17 +33,22 @@ from pydantic import BaseModel
 from secassets import expressions, narrative
 from secassets.constants import (
     GENERATION_MODE_DETERMINISTIC,
+    GENERATION_MODE_LLM,
+    GENERATION_MODE_LLM_FAILED,
+    JUDGE_RUBRICS,
     SAMPLER_COLUMNS,
     SAMPLER_VALUES,
 )
 from secassets.grounding import ground, row_rng
 from secassets.sampling import HUMAN_ACTOR_TYPES, SamplerSpec
 from secassets.schema import COLUMN_GROUPS, JUDGE_COLUMNS, SCENARIO_COLUMNS, SCENARIOS_ARROW_SCHEMA
+from secassets.statistics import stratified_sample
 from secassets.storage import atomic_path, write_json, write_parquet
 from secassets.validation import BUNDLE_TEXT_FIELDS, schema_errors, temporal_errors
 
 LLM_PROVIDER = "secassets-llm"
 WRITER_ALIAS = "scenario-writer"
+JUDGE_ALIAS = "scenario-judge"
 # Data Designer needs one provider and model config even when no LLM column exists; with no
 # endpoint configured nothing is ever sent to this address.
 UNCONFIGURED_ENDPOINT = "http://127.0.0.1:9/v1"
@@ -232,6 +238,7 @@ class GenerationResult:
     scenarios: pd.DataFrame
     generated_rows: int
     duplicates_removed: int
+    llm: LLMOutcome | None = None
 
 
 def _flag(value: Any) -> bool:
@@ -253,12 +260,191 @@ def finalize(raw: pd.DataFrame, generation_mode: str) -> tuple[pd.DataFrame, int
     df["enrichment_context"] = [v if isinstance(v, str) else None for v in df["enrichment_context"]]
     df["complexity_score"] = df["complexity_score"].astype("float64")
     df["generation_mode"] = generation_mode
-    before = len(df)
-    df = df.drop_duplicates(subset="scenario_hash", keep="first").reset_index(drop=True)
-    return df[list(SCENARIO_COLUMNS)], before - len(df)
+    return df[list(SCENARIO_COLUMNS)], 0
 
 
-def _generate_here(spec: SamplerSpec, sampler_yaml: Path, workdir: Path) -> GenerationResult:
+class LLMColumnSettings(BaseModel):
+    """Where and how the scenario LLM columns are generated (an OpenAI-compatible endpoint)."""
+
+    base_url: str  # OpenAI-compatible base, e.g. http://127.0.0.1:PORT/v1
+    model: str = "secassets-writer"
+    api_key_env: str | None = None  # the variable's name; the key itself never leaves the environment
+    rows: int = 8
+    max_parallel_requests: int = 4
+    request_timeout_s: float = 300.0
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class LLMOutcome:
+    """What the LLM pass did, for the asset metadata."""
+
+    attempted: int
+    succeeded: int
+    failed: int
+    judge_unparsed: int
+
+
+def _keep_offline() -> None:
+    """Data Designer's profiler would download tiktoken's cl100k encoding; secassets runs offline.
+
+    Its callers catch the error and skip token statistics, so nothing else changes.
+    """
+    from data_designer.engine.utils import token_counting
+
+    def _offline() -> None:
+        raise RuntimeError("token statistics skipped: secassets runs offline")
+
+    token_counting.get_cl100k_base_tokenizer = _offline
+
+
+def _llm_seed_frame(df: pd.DataFrame, rows: pd.Index) -> pd.DataFrame:
+    from secassets.bands import level_for_score
+
+    seed = df.loc[rows, ["scenario_type", "formatted_prompt_input"]].copy()
+    truths = [json.loads(t) for t in df.loc[rows, "ground_truth"]]
+    seed["risk_low"] = [t["risk_range"]["low"] for t in truths]
+    seed["risk_high"] = [t["risk_range"]["high"] for t in truths]
+    seed["risk_level"] = [level_for_score((t["risk_range"]["low"] + t["risk_range"]["high"]) / 2) for t in truths]
+    seed["truth_points"] = ["; ".join(t["reasoning_key_points"]) for t in truths]
+    seed["row_id"] = [int(i) for i in rows]
+    return seed.reset_index(drop=True)
+
+
+def _writer_builder(settings: LLMColumnSettings, seed: pd.DataFrame) -> dd.DataDesignerConfigBuilder:
+    from secassets import scenario_prompts as sp
+
+    writer = dd.ModelConfig(
+        alias=WRITER_ALIAS, model=settings.model, provider=LLM_PROVIDER,
+        inference_parameters=dd.ChatCompletionInferenceParams(
+            temperature=0.3, max_tokens=160, max_parallel_requests=settings.max_parallel_requests,
+            timeout=int(settings.request_timeout_s),
+        ),
+    )
+    builder = dd.DataDesignerConfigBuilder(model_configs=[writer])
+    builder.with_seed_dataset(dd.DataFrameSeedSource(df=seed))
+    for name, prompt in (
+        ("scenario_narrative", sp.NARRATIVE_PROMPT),
+        ("expected_summary", sp.SUMMARY_PROMPT),
+        ("reasoning_key_points", sp.KEY_POINTS_PROMPT),
+    ):
+        builder.add_column(
+            dd.LLMTextColumnConfig(name=name, model_alias=WRITER_ALIAS, system_prompt=sp.WRITER_SYSTEM, prompt=prompt)
+        )
+    return builder
+
+
+def _judge_builder(settings: LLMColumnSettings, seed: pd.DataFrame) -> dd.DataDesignerConfigBuilder:
+    from secassets import scenario_prompts as sp
+
+    judge = dd.ModelConfig(
+        alias=JUDGE_ALIAS, model=settings.model, provider=LLM_PROVIDER,
+        inference_parameters=dd.ChatCompletionInferenceParams(
+            temperature=0.0, max_tokens=700, max_parallel_requests=settings.max_parallel_requests,
+            timeout=int(settings.request_timeout_s), extra_body={"grammar": sp.judge_answer_grammar()},
+        ),
+    )
+    builder = dd.DataDesignerConfigBuilder(model_configs=[judge])
+    builder.with_seed_dataset(dd.DataFrameSeedSource(df=seed))
+    builder.add_column(
+        dd.LLMJudgeColumnConfig(
+            name="judge", model_alias=JUDGE_ALIAS, prompt=sp.JUDGE_PROMPT,
+            scores=[dd.Score(name=r, description=sp.RUBRIC_DESCRIPTIONS[r], options=sp.SCORE_OPTIONS) for r in JUDGE_RUBRICS],
+        )
+    )
+    return builder
+
+
+def _designer_pass(
+    settings: LLMColumnSettings, builder: dd.DataDesignerConfigBuilder, rows: int, workdir: Path, name: str
+) -> pd.DataFrame:
+    """One Data Designer run over a seed frame; a failure of the whole run yields no rows (all flagged)."""
+    artifacts = Path(tempfile.mkdtemp(prefix=f"dd-{name}-", dir=workdir))
+    designer = DataDesigner(
+        artifact_path=artifacts,
+        model_providers=[
+            dd.ModelProvider(name=LLM_PROVIDER, endpoint=settings.base_url, provider_type="openai", api_key=settings.api_key_env)
+        ],
+        auto_configure_logging=False,
+    )
+    designer.set_run_config(dd.RunConfig(otel_metrics_port=None, display_tui=False, buffer_size=max(1, rows)))
+    try:
+        return designer.create(builder, num_records=rows, dataset_name=name).load_dataset()
+    except Exception as exc:  # noqa: BLE001 - every attempted row is flagged by the caller, none is filled with constants
+        print(f"WARNING: Data Designer {name} pass produced no rows: {type(exc).__name__}: {exc}", flush=True)
+        return pd.DataFrame(columns=["row_id"])
+    finally:
+        shutil.rmtree(artifacts, ignore_errors=True)
+
+
+def _judge_scores(value: Any) -> dict[str, int] | None:
+    """The six rubric scores from a judge cell, or None when any is missing or out of range."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict):
+        return None
+    scores: dict[str, int] = {}
+    for rubric in JUDGE_RUBRICS:
+        cell = value.get(rubric)
+        score = cell.get("score") if isinstance(cell, dict) else None
+        try:
+            score = int(score)
+        except (TypeError, ValueError):
+            return None
+        if not 1 <= score <= 4:
+            return None
+        scores[rubric] = score
+    return scores
+
+
+def _run_llm_columns(
+    df: pd.DataFrame, spec: SamplerSpec, settings: LLMColumnSettings, workdir: Path
+) -> tuple[pd.DataFrame, LLMOutcome]:
+    """Replace the text columns of a seeded, type-stratified subset with Data Designer LLM columns,
+    then judge those rows. Two passes, so a judge answer that fails to parse costs only the scores."""
+    text_columns = ("scenario_narrative", "expected_summary", "reasoning_key_points")
+    rows = stratified_sample(df, min(settings.rows, len(df)), "scenario_type", settings.seed)
+    print(f"LLM columns for {len(rows)} of {len(df)} scenarios through {settings.base_url}", flush=True)
+    written = _designer_pass(settings, _writer_builder(settings, _llm_seed_frame(df, rows)), len(rows), workdir, "text")
+    df = df.copy()
+    by_id = {int(r["row_id"]): r for r in written.to_dict("records")}
+    ok: list[int] = []
+    for row_id in (int(i) for i in rows):
+        got = by_id.get(row_id)
+        texts = [got.get(c) for c in text_columns] if got else []
+        if not got or not all(isinstance(t, str) and t.strip() for t in texts):
+            df.at[row_id, "generation_mode"] = GENERATION_MODE_LLM_FAILED
+            continue
+        ok.append(row_id)
+        for column, text in zip(text_columns, texts, strict=True):
+            df.at[row_id, column] = text.strip()
+        df.at[row_id, "generation_mode"] = GENERATION_MODE_LLM
+        sampled = {c: str(df.at[row_id, c]) for c in SAMPLER_COLUMNS}
+        df.at[row_id, "scenario_hash"] = expressions.scenario_hash(sampled, df.at[row_id, "scenario_narrative"])
+    judge_unparsed = len(ok)
+    if ok:
+        seed = _llm_seed_frame(df, pd.Index(ok))
+        seed["expected_summary"] = [df.at[i, "expected_summary"] for i in ok]
+        seed["reasoning_key_points"] = [df.at[i, "reasoning_key_points"] for i in ok]
+        judged = _designer_pass(settings, _judge_builder(settings, seed), len(ok), workdir, "judge")
+        for r in judged.to_dict("records"):
+            scores = _judge_scores(r.get("judge"))
+            if scores is None:
+                continue
+            judge_unparsed -= 1
+            for rubric, score in scores.items():
+                df.at[int(r["row_id"]), f"judge_{rubric}"] = score
+        llm_rows = df["generation_mode"] == GENERATION_MODE_LLM
+        df.loc[llm_rows, "detection_schema_valid"] = _schema_validator(df[llm_rows])["is_valid"].to_numpy()
+    return df, LLMOutcome(attempted=len(rows), succeeded=len(ok), failed=len(rows) - len(ok), judge_unparsed=judge_unparsed)
+
+
+def _generate_here(
+    spec: SamplerSpec, sampler_yaml: Path, workdir: Path, llm: LLMColumnSettings | None = None
+) -> GenerationResult:
     """Run Data Designer in this process (the worker side of generate_scenarios)."""
     builder = add_generation_columns(load_sampler_builder(sampler_yaml), spec.num_scenarios)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -276,8 +462,13 @@ def _generate_here(spec: SamplerSpec, sampler_yaml: Path, workdir: Path) -> Gene
         raw = designer.create(builder, num_records=spec.num_scenarios, dataset_name="scenarios").load_dataset()
     finally:
         shutil.rmtree(artifacts, ignore_errors=True)
-    df, dupes = finalize(raw, GENERATION_MODE_DETERMINISTIC)
-    return GenerationResult(scenarios=df, generated_rows=len(raw), duplicates_removed=dupes)
+    df, _ = finalize(raw, GENERATION_MODE_DETERMINISTIC)
+    outcome = None
+    if llm is not None and llm.rows > 0:
+        df, outcome = _run_llm_columns(df, spec, llm, workdir)
+    before = len(df)
+    df = df.drop_duplicates(subset="scenario_hash", keep="first").reset_index(drop=True)
+    return GenerationResult(scenarios=df, generated_rows=len(raw), duplicates_removed=before - len(df), llm=outcome)
 
 
 class _WorkerRequest(BaseModel):
@@ -285,6 +476,7 @@ class _WorkerRequest(BaseModel):
     sampler_yaml: Path
     workdir: Path
     output: Path
+    llm: LLMColumnSettings | None = None
 
 
 def generate_scenarios(
@@ -294,6 +486,7 @@ def generate_scenarios(
     *,
     log: Log | None = None,
     timeout_s: float = 1800.0,
+    llm: LLMColumnSettings | None = None,
 ) -> GenerationResult:
     """Generate spec.num_scenarios rows with Data Designer in a worker process, bounded by timeout_s.
 
@@ -305,7 +498,7 @@ def generate_scenarios(
     load_sampler_builder(sampler_yaml)  # fail fast, with the fix in the message, before starting a worker
     workdir.mkdir(parents=True, exist_ok=True)
     job = Path(tempfile.mkdtemp(prefix="generate-", dir=workdir))
-    request = _WorkerRequest(spec=spec, sampler_yaml=sampler_yaml, workdir=job, output=job / "scenarios.parquet")
+    request = _WorkerRequest(spec=spec, sampler_yaml=sampler_yaml, workdir=job, output=job / "scenarios.parquet", llm=llm)
     (job / "request.json").write_text(request.model_dump_json())
     env = {**os.environ, "PYTHONHASHSEED": "0", "DATA_DESIGNER_HOME": str(workdir / "data_designer_home")}
     env["PYTHONUNBUFFERED"] = "1"
@@ -339,7 +532,10 @@ def generate_scenarios(
         df = pd.DataFrame({c: df[c] for c in SCENARIO_COLUMNS})
         for c in JUDGE_COLUMNS:
             df[c] = df[c].astype("Int8")
-        return GenerationResult(scenarios=df, generated_rows=meta["generated_rows"], duplicates_removed=meta["duplicates_removed"])
+        outcome = LLMOutcome(**meta["llm"]) if meta.get("llm") else None
+        return GenerationResult(
+            scenarios=df, generated_rows=meta["generated_rows"], duplicates_removed=meta["duplicates_removed"], llm=outcome
+        )
     finally:
         shutil.rmtree(job, ignore_errors=True)
 
@@ -350,15 +546,20 @@ def main(argv: list[str] | None = None) -> int:
     request = _WorkerRequest.model_validate_json(Path(args[0]).read_text())
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s: %(message)s", stream=sys.stdout)
     logging.getLogger("data_designer").setLevel(logging.INFO)
+    _keep_offline()
     try:
-        result = _generate_here(request.spec, request.sampler_yaml, request.workdir)
+        result = _generate_here(request.spec, request.sampler_yaml, request.workdir, request.llm)
     except Exception as exc:  # noqa: BLE001 - the parent turns this into ScenarioGenerationError with these lines
         print(f"ERROR: {type(exc).__name__}: {exc}", flush=True)
         return 1
     write_parquet(request.output, result.scenarios, SCENARIOS_ARROW_SCHEMA)
     write_json(
         request.workdir / "result.json",
-        {"generated_rows": result.generated_rows, "duplicates_removed": result.duplicates_removed},
+        {
+            "generated_rows": result.generated_rows,
+            "duplicates_removed": result.duplicates_removed,
+            "llm": None if result.llm is None else dataclasses.asdict(result.llm),
+        },
     )
     return 0
 

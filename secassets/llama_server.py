@@ -151,9 +151,9 @@ class ManagedLlamaServer:
         cmd = self.settings.command(self.port)
         self._log(f"starting llama.cpp server: {' '.join(cmd)}")
         self._lines.clear()
-        self._proc = subprocess.Popen(  # noqa: S603 - the command is built from validated settings
+        self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-            preexec_fn=_die_with_parent, start_new_session=True,
+            preexec_fn=_die_with_parent, start_new_session=True,  # noqa: PLW1509 - prctl only, async-signal-safe
         )
         threading.Thread(target=self._drain, args=(self._proc,), daemon=True).start()
         try:

@@ -226,7 +226,7 @@ class LlamaClient:
         for url, text in self._each("/metrics").items():
             values: dict[str, float] = {}
             if isinstance(text, str):
-                for m in re.finditer(r"^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+([-+0-9.eE]+|NaN)$", text, re.M):
+                for m in re.finditer(r"^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+([-+0-9.eE]+|NaN)$", text, re.MULTILINE):
                     values[m.group(1)] = float(m.group(2))
             parsed[url] = values
         return parsed

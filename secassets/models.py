@@ -23,7 +23,7 @@ DetectionCount = Literal["1", "2-3", "4-6", "7+"]
 PrimaryObject = Literal["person", "vehicle", "animal", "package"]
 ScenarioType = Literal["normal", "suspicious", "threat", "edge_case"]
 EnrichmentLevel = Literal["none", "basic", "full"]
-GenerationMode = Literal["deterministic", "llm"]
+GenerationMode = Literal["deterministic", "llm", "llm_failed"]
 
 
 class _Strict(BaseModel):

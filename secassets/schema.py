@@ -64,5 +64,16 @@ COLUMN_DESCRIPTIONS: Final[dict[str, str]] = {
     "generation_mode": "How the text columns were made: llm or deterministic.",
 }
 
+EMBEDDINGS_ARROW_SCHEMA: Final = pa.schema(
+    [
+        pa.field("scenario_hash", pa.string(), nullable=False),
+        pa.field("scenario_embedding", pa.list_(pa.float32()), nullable=False),
+        pa.field("reasoning_embedding", pa.list_(pa.float32()), nullable=False),
+    ]
+)
+
 # Arrow schema per stored asset (by asset name), so parquet outputs have fixed types and bytes.
-ARROW_SCHEMAS: Final[dict[str, pa.Schema]] = {"scenarios": SCENARIOS_ARROW_SCHEMA}
+ARROW_SCHEMAS: Final[dict[str, pa.Schema]] = {
+    "scenarios": SCENARIOS_ARROW_SCHEMA,
+    "scenario_embeddings": EMBEDDINGS_ARROW_SCHEMA,
+}

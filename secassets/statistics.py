@@ -37,3 +37,18 @@ def sampler_fit(values: pd.Series, weights: dict[str, float]) -> SamplerFit:
     if impossible:
         p = 0.0
     return SamplerFit(column=str(values.name), chi2=chi2, p_value=p, observed=observed, expected_share=dict(weights), impossible=impossible)
+
+
+def stratified_sample(df: pd.DataFrame, n: int, by: str, seed: int) -> pd.Index:
+    """A seeded sample of n rows whose strata (values of `by`) keep their shares, each stratum at least once."""
+    if n >= len(df):
+        return df.index
+    groups = df.groupby(by, sort=True)
+    shares = groups.size() / len(df)
+    quotas = (shares * n).round().astype(int).clip(lower=1)
+    while quotas.sum() > n:
+        quotas[quotas.idxmax()] -= 1
+    while quotas.sum() < n:
+        quotas[(shares * n - quotas).idxmax()] += 1
+    picked = [g.sample(n=min(len(g), int(quotas[k])), random_state=seed).index for k, g in groups]
+    return pd.Index(sorted(i for idx in picked for i in idx))

@@ -72,3 +72,9 @@ def read_parquet(path: Path) -> pd.DataFrame:
         raise CorruptOutputError(
             f"{path} is not a readable parquet file ({exc}); delete it and re-materialize the asset that writes it"
         ) from exc
+
+
+def write_npz(target: Path, **arrays: Any) -> Path:
+    import numpy as np
+
+    return write_bytes(target, lambda p: np.savez_compressed(p, **arrays))

@@ -11,17 +11,26 @@ import pytest
 os.environ.setdefault("NEMO_TELEMETRY_ENABLED", "false")
 
 from secassets.definitions import build_resources, defs
+from secassets.resources.llama_server import LlamaServerResource
 
 SMALL_RUN = 200
 
 
-def materialize_scenarios(data_dir: Path, num_scenarios: int = SMALL_RUN, seed: int = 42, **sampler_kwargs) -> dg.ExecuteInProcessResult:
-    """sampler_config + scenarios (and their checks) in process, into data_dir."""
+def materialize_scenarios(
+    data_dir: Path, num_scenarios: int = SMALL_RUN, seed: int = 42, llm_rows: int = 0, **sampler_kwargs
+) -> dg.ExecuteInProcessResult:
+    """sampler_config + scenarios (and their checks) in process, into data_dir; LLM columns only when llm_rows > 0."""
+    llm = LlamaServerResource(mode="managed" if llm_rows else "off", parallel=4)
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],
         selection=dg.AssetSelection.assets("sampler_config", "scenarios"),
-        resources=build_resources(str(data_dir)),
-        run_config={"ops": {"sampler_config": {"config": {"num_scenarios": num_scenarios, "seed": seed, **sampler_kwargs}}}},
+        resources=build_resources(str(data_dir), llm=llm),
+        run_config={
+            "ops": {
+                "sampler_config": {"config": {"num_scenarios": num_scenarios, "seed": seed, **sampler_kwargs}},
+                "scenarios": {"config": {"llm_rows": llm_rows}},
+            }
+        },
         raise_on_error=False,
     )
 

@@ -95,13 +95,13 @@ def test_a_killed_server_is_restarted_once_then_fails_clearly():
     client = LlamaClient([server.base_url], capacities=[1], on_connection_error=restart, backoff_s=0.2)
     try:
         first_pid = server.pid
-        server._proc.send_signal(signal.SIGKILL)  # noqa: SLF001 - simulate a crash
-        server._proc.wait()  # noqa: SLF001
+        server._proc.send_signal(signal.SIGKILL)
+        server._proc.wait()
         result = client.complete(_prompt("Say ok."), n_predict=8)
         assert result.completion_tokens > 0
         assert server.restarts == 1 and server.pid != first_pid and not pid_alive(first_pid)
-        server._proc.send_signal(signal.SIGKILL)  # noqa: SLF001
-        server._proc.wait()  # noqa: SLF001
+        server._proc.send_signal(signal.SIGKILL)
+        server._proc.wait()
         with pytest.raises(LlamaServerError, match="crashed again after a restart"):
             client.complete(_prompt("Say ok."), n_predict=8)
     finally:

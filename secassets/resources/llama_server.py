@@ -126,6 +126,11 @@ class LlamaServerResource(dg.ConfigurableResource):
                 ) from None
 
     @property
+    def server_pid(self) -> int | None:
+        """pid of the managed server of this run (None when attached or not started)."""
+        return None if self._server is None else self._server.pid
+
+    @property
     def openai_base_url(self) -> str:
         """The OpenAI-compatible base URL of the first replica (for Data Designer's ModelProvider)."""
         return f"{self.client().base_urls[0]}/v1"
@@ -147,7 +152,7 @@ class LlamaServerResource(dg.ConfigurableResource):
         elif self.base_urls:
             meta["llm_base_urls"] = ", ".join(self.base_urls)
         if self._client is not None:
-            for url, values in self._client.metrics().items():
+            for values in self._client.metrics().values():
                 tps = values.get("llamacpp:predicted_tokens_seconds")
                 if tps is not None:
                     meta["llm_generated_tokens_per_s"] = round(tps, 1)

@@ -6,6 +6,7 @@ import pandas as pd
 import yaml
 
 from secassets.constants import SAMPLER_COLUMNS
+from secassets.resources.llama_server import LlamaServerResource
 from secassets.schema import SCENARIO_COLUMNS
 from secassets.validation import bundle_from_row
 from secassets_tests.conftest import SMALL_RUN, materialize_scenarios
@@ -100,10 +101,34 @@ def test_unreadable_config_yaml_names_the_file_and_the_fix(tmp_path, scenario_ru
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
         selection=dg.AssetSelection.assets("scenarios"),
-        resources=build_resources(str(tmp_path)),
+        resources=build_resources(str(tmp_path), llm=LlamaServerResource(mode="off")),
         raise_on_error=False,
     )
     assert not result.success
     message = result.failure_data_for_node("scenarios").error.message
     assert str(yaml_path) in message and "Re-materialize sampler_config" in message
     assert _sha(tmp_path / "scenarios.parquet") == before  # the previous output is untouched
+
+
+def test_llm_columns_through_the_managed_server(tmp_path):
+    from secassets.llama_server import pid_alive
+
+    result = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=4)
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations() if e.severity.value == "ERROR")
+    meta = result.asset_materializations_for_node("scenarios")[-1].metadata
+    assert meta["llm_rows_attempted"].value == 4
+    assert meta["llm_rows_succeeded"].value + meta["llm_rows_failed"].value == 4
+    assert meta["llm_quantization"].value == "Q4_1" and meta["llm_device"].value in ("cpu", "gpu")
+    df = pd.read_parquet(tmp_path / "scenarios.parquet")
+    modes = df["generation_mode"].value_counts().to_dict()
+    assert modes.get("llm", 0) + modes.get("llm_failed", 0) == 4
+    assert modes.get("llm", 0) == meta["llm_rows_succeeded"].value
+    llm_rows = df[df["generation_mode"] == "llm"]
+    judged = llm_rows["judge_relevance"].notna().sum()
+    assert judged == meta["llm_rows_succeeded"].value - meta["judge_unparsed"].value
+    assert judged >= 1  # the judge grammar is accepted by llama.cpp and its answers parse
+    assert df.loc[df["generation_mode"] == "deterministic", "judge_relevance"].isna().all()
+    # the run's server is gone once the run has ended
+    pid = meta["llm_server_pid"].value
+    assert pid > 0 and not pid_alive(pid)

@@ -15,8 +15,10 @@ import pandas as pd
 from pydantic import Field
 
 from secassets.dagster_types import ScenariosDataFrame
-from secassets.generation import ScenarioGenerationError, generate_scenarios
+from secassets.generation import LLMColumnSettings, ScenarioGenerationError, generate_scenarios
+from secassets.llama_server import LlamaServerError
 from secassets.rendering import distribution_table, markdown_table
+from secassets.resources.llama_server import LlamaServerResource
 from secassets.resources.local_files import LocalFiles
 from secassets.sampling import SamplerPlan
 from secassets.schema import COLUMN_DESCRIPTIONS, SCENARIO_COLUMNS
@@ -26,6 +28,12 @@ PREVIEW_COLUMNS = ["scenario_type", "primary_object", "camera_location", "time_o
 
 class ScenariosParams(dg.Config):
     generation_timeout_s: float = Field(default=1800.0, description="Wall-clock bound on the whole Data Designer call.")
+    llm_rows: int = Field(
+        default=8,
+        description="Scenarios (a seeded, type-stratified subset) whose narrative, summary, key points and judge "
+        "scores come from Data Designer LLM columns through the llm resource; 0 = none. The default keeps the "
+        "whole graph within its 15-minute budget on 2 CPU cores with the bundled model.",
+    )
 
 
 COLUMN_SCHEMA = dg.TableSchema(
@@ -46,16 +54,34 @@ def scenarios(
     config: ScenariosParams,
     sampler_config: SamplerPlan,
     local_files: LocalFiles,
+    llm: LlamaServerResource,
 ) -> pd.DataFrame:
     spec = sampler_config.spec
-    context.log.info(f"Generating {spec.num_scenarios} scenarios with seed {spec.seed} through Data Designer")
+    if config.llm_rows < 0:
+        raise dg.Failure(description=f"llm_rows must be >= 0, got {config.llm_rows}")
+    llm_settings = None
+    if llm.enabled and config.llm_rows > 0:
+        try:
+            client = llm.client()
+        except LlamaServerError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        llm_settings = LLMColumnSettings(
+            base_url=llm.openai_base_url, model=llm.model or "secassets-writer", api_key_env=llm.api_key_env or None,
+            rows=config.llm_rows, max_parallel_requests=client.total_slots, request_timeout_s=llm.request_timeout_s,
+            seed=spec.seed,
+        )
+    context.log.info(
+        f"Generating {spec.num_scenarios} scenarios with seed {spec.seed} through Data Designer"
+        + (f"; LLM columns for {config.llm_rows} of them" if llm_settings else "; no LLM columns")
+    )
     try:
         result = generate_scenarios(
             spec,
             Path(sampler_config.data_designer_yaml),
             local_files.path(".work"),
-            log=context.log.debug,
+            log=lambda line: (context.log.warning if " WARNING" in line or "ERROR" in line else context.log.info)(line),
             timeout_s=config.generation_timeout_s,
+            llm=llm_settings,
         )
     except ScenarioGenerationError as exc:
         raise dg.Failure(description=str(exc)) from None
@@ -64,8 +90,21 @@ def scenarios(
     inconsistent = int((~df["temporal_consistency"]).sum())
     if invalid or inconsistent:
         context.log.warning(f"{invalid} schema-invalid and {inconsistent} temporally inconsistent rows kept and flagged")
+    llm_meta: dict[str, object] = {}
+    if result.llm is not None:
+        llm_meta = {
+            "llm_rows_attempted": result.llm.attempted,
+            "llm_rows_succeeded": result.llm.succeeded,
+            "llm_rows_failed": result.llm.failed,
+            "judge_unparsed": result.llm.judge_unparsed,
+            **llm.device_metadata(),
+            "llm_server_pid": llm.server_pid or 0,
+        }
+        if result.llm.failed:
+            context.log.warning(f"{result.llm.failed} rows failed their LLM columns and are flagged generation_mode=llm_failed")
     context.add_output_metadata(
         {
+            **llm_meta,
             "dagster/row_count": len(df),
             "generated_rows": result.generated_rows,
             "duplicates_removed": result.duplicates_removed,

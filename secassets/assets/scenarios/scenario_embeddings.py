@@ -1,0 +1,67 @@
+"""scenario_embeddings: real sentence vectors of each scenario's narrative and reasoning key points.
+
+Input: scenarios. Model: the EmbeddingModel resource (all-MiniLM-L6-v2 int8 ONNX offline by
+default). Output: data/scenario_embeddings.parquet (scenario_hash + both vectors, joinable to
+scenarios) and data/scenario_embeddings/embeddings.npz keyed by scenario_hash; L2-normalised
+float32. Checked by scenario_embeddings_complete.
+"""
+
+import time
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from secassets.embedding import EmbeddingError
+from secassets.resources.embedding_model import EmbeddingModel
+from secassets.resources.local_files import LocalFiles
+from secassets.storage import write_npz
+
+
+@dg.asset(
+    description="Sentence embeddings (L2-normalised float32) of each scenario's narrative and reasoning key "
+    "points, keyed by scenario_hash; also saved as embeddings.npz.",
+    kinds={"parquet", "numpy"},
+)
+def scenario_embeddings(
+    context: dg.AssetExecutionContext, scenarios: pd.DataFrame, embedding_model: EmbeddingModel, local_files: LocalFiles
+) -> pd.DataFrame:
+    embedder = embedding_model.embedder()
+    texts = {
+        "scenario_embedding": scenarios["scenario_narrative"].tolist(),
+        "reasoning_embedding": scenarios["reasoning_key_points"].tolist(),
+    }
+    vectors: dict[str, np.ndarray] = {}
+    start = time.perf_counter()
+    try:
+        for column, items in texts.items():
+            context.log.info(f"Embedding {len(items)} texts for {column} with {embedder.model_id}")
+            vectors[column] = embedder.embed(items)
+    except EmbeddingError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    seconds = time.perf_counter() - start
+    hashes = scenarios["scenario_hash"].to_numpy(dtype=str)
+    npz = write_npz(
+        local_files.path("scenario_embeddings", "embeddings.npz"),
+        scenario_hash=hashes,
+        scenario_embedding=vectors["scenario_embedding"],
+        reasoning_embedding=vectors["reasoning_embedding"],
+    )
+    dim = int(vectors["scenario_embedding"].shape[1]) if len(scenarios) else embedding_model.dimension
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(scenarios),
+            "model": embedder.model_id,
+            "dimension": dim,
+            "seconds": round(seconds, 2),
+            "texts_per_s": round(2 * len(scenarios) / seconds, 1) if seconds > 0 else 0.0,
+            "npz": dg.MetadataValue.path(str(npz)),
+        }
+    )
+    return pd.DataFrame(
+        {
+            "scenario_hash": hashes,
+            "scenario_embedding": list(vectors["scenario_embedding"]),
+            "reasoning_embedding": list(vectors["reasoning_embedding"]),
+        }
+    )

@@ -1,0 +1,78 @@
+"""Prompts of the Data Designer LLM columns of scenarios (narrative, summary, key points, judge).
+
+Jinja templates over the row's columns. The shared instruction comes first so that llama.cpp's
+prompt cache serves it across rows; the row's facts come last.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from secassets.constants import JUDGE_RUBRICS
+
+WRITER_SYSTEM: Final = (
+    "You write evaluation data for a home-security risk-analysis system. Use only the facts given; "
+    "never invent people, objects or events."
+)
+NARRATIVE_PROMPT: Final = (
+    "Write a factual narrative of 2-3 sentences describing this camera event.\n\n"
+    "Scenario type: {{ scenario_type }}\n{{ formatted_prompt_input }}"
+)
+SUMMARY_PROMPT: Final = (
+    "Write one sentence: the risk summary a correct analyst would give, naming the risk level "
+    "({{ risk_level }}, score {{ risk_low }}-{{ risk_high }}) and the main reason.\n\n{{ formatted_prompt_input }}"
+)
+KEY_POINTS_PROMPT: Final = (
+    "List 3-5 short bullet points (each starting with '- ') with the facts a correct risk analysis must mention.\n\n"
+    "Facts to cover: {{ truth_points }}\n{{ formatted_prompt_input }}"
+)
+JUDGE_PROMPT: Final = (
+    "Grade this risk analysis of a home-security camera event.\n\n{{ formatted_prompt_input }}\n\n"
+    "Analysis summary: {{ expected_summary }}\nKey points:\n{{ reasoning_key_points }}\n"
+    "Correct risk range: {{ risk_low }}-{{ risk_high }}"
+)
+RUBRIC_DESCRIPTIONS: Final[dict[str, str]] = {
+    "relevance": "Does the analysis address the detections actually in the event?",
+    "risk_calibration": "Is the stated risk consistent with the correct risk range?",
+    "context_usage": "Does it use time, zone, baseline and cross-camera context?",
+    "reasoning_quality": "Are the key points specific, correct and logically connected?",
+    "threat_identification": "Does it identify the behaviour that drives the risk (or its absence)?",
+    "actionability": "Would a homeowner know what to do from it?",
+}
+SCORE_OPTIONS: Final[dict[int, str]] = {1: "poor", 2: "fair", 3: "good", 4: "excellent"}
+JUDGE_REASONING_MAX_CHARS: Final = 80
+
+
+def judge_answer_grammar() -> str:
+    """GBNF for the judge's answer: compact JSON with no free whitespace, bounded reasoning, scores 1-4.
+
+    A grammar rather than response_format: with a JSON schema the tiny default model sometimes
+    emits whitespace until the token limit, which Data Designer then cannot parse.
+    """
+    rubrics = ' "," '.join(f'"\\"{r}\\":" rubric' for r in JUDGE_RUBRICS)
+    return "\n".join(
+        [
+            f'root ::= "{{" {rubrics} "}}"',
+            'rubric ::= "{\\"reasoning\\":\\"" text "\\",\\"score\\":" [1-4] "}"',
+            f"text ::= [^\"\\\\\\n]{{1,{JUDGE_REASONING_MAX_CHARS}}}",
+        ]
+    )
+
+
+def judge_answer_schema() -> dict[str, Any]:
+    """JSON schema of the judge's answer, sent as a response_format constraint (bounded strings)."""
+    rubric = {
+        "type": "object",
+        "properties": {
+            "reasoning": {"type": "string", "minLength": 1, "maxLength": JUDGE_REASONING_MAX_CHARS},
+            "score": {"type": "integer", "enum": list(SCORE_OPTIONS)},
+        },
+        "required": ["reasoning", "score"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": dict.fromkeys(JUDGE_RUBRICS, rubric),
+        "required": list(JUDGE_RUBRICS),
+        "additionalProperties": False,
+    }
