@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 pipeline: $(STAMP)
 	$(DAGSTER) job execute -m secassets.definitions -j full_pipeline
-	@echo "Outputs are in $(CURDIR)/data (set SECASSETS_DATA_DIR to move them)."
+	@echo "Outputs are in $${SECASSETS_DATA_DIR:-$(CURDIR)/data}; leaderboard report: $${SECASSETS_DATA_DIR:-$(CURDIR)/data}/template_leaderboard/report.html"
 
 test: $(STAMP)
 	$(DAGSTER) definitions validate -m secassets.definitions
@@ -34,6 +34,8 @@ dev: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(PY) benchmarks/scenario_generation.py
+	$(PY) benchmarks/embedding_throughput.py
+	$(PY) benchmarks/evaluation_throughput.py
 
 clean-data:
 	find data -mindepth 1 -not -name README.md -delete

@@ -78,6 +78,10 @@ JUDGE_RUBRICS: Final = (
     "actionability",
 )
 
+# --- Prompt templates under evaluation ------------------------------------------------------
+TEMPLATE_NAMES: Final = ("basic", "enriched", "full_enriched", "vision", "model_zoo")
+CHATML_STOP_TOKENS: Final = ("<|im_end|>", "<|im_start|>")
+
 # --- Generation modes ---------------------------------------------------------------------
 GENERATION_MODE_DETERMINISTIC: Final = "deterministic"
 GENERATION_MODE_LLM: Final = "llm"
@@ -86,6 +90,7 @@ GENERATION_MODE_LLM_FAILED: Final = "llm_failed"
 
 # --- Dagster group names -----------------------------------------------------------------
 SCENARIOS_GROUP: Final = "scenarios"
+EVALUATION_GROUP: Final = "evaluation"
 
 
 def default_data_dir() -> Path:

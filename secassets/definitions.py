@@ -6,13 +6,20 @@ import os
 
 import dagster as dg
 
+from secassets.assets import evaluation as evaluation_assets
 from secassets.assets import scenarios as scenario_assets
-from secassets.checks import embedding_checks, scenario_checks
-from secassets.constants import SCENARIOS_GROUP, default_data_dir
-from secassets.jobs import full_pipeline_job, scenarios_job
+from secassets.checks import embedding_checks, leaderboard_checks, scenario_checks
+from secassets.constants import EVALUATION_GROUP, SCENARIOS_GROUP, default_data_dir
+from secassets.jobs import (
+    full_pipeline_job,
+    nightly_prompt_evaluation_job,
+    nightly_prompt_evaluation_schedule,
+    scenarios_job,
+)
 from secassets.resources.embedding_model import EmbeddingModel
 from secassets.resources.llama_server import LlamaServerResource
 from secassets.resources.local_files import LocalFiles, LocalFilesIOManager
+from secassets.sensors.alert_sensor import alert_on_failures
 
 
 def llm_resource_from_env() -> LlamaServerResource:
@@ -50,11 +57,14 @@ def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None
 
 
 scenario_group = dg.load_assets_from_package_module(scenario_assets, group_name=SCENARIOS_GROUP)
+evaluation_group = dg.load_assets_from_package_module(evaluation_assets, group_name=EVALUATION_GROUP)
 
 defs = dg.Definitions(
-    assets=[*scenario_group],
-    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks]),
-    jobs=[full_pipeline_job, scenarios_job],
+    assets=[*scenario_group, *evaluation_group],
+    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks, leaderboard_checks]),
+    jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job],
+    schedules=[nightly_prompt_evaluation_schedule],
+    sensors=[alert_on_failures],
     resources=build_resources(),
     # One process per run: the run's resources (the llama.cpp server among them) are set up once,
     # shared by every step, and torn down when the run ends.

@@ -29,27 +29,47 @@ class LocalFilesIOManager(dg.ConfigurableIOManager):
 
     base_dir: str = str(default_data_dir())
 
-    def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str) -> Path:
+    def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str, partition: str | None = None) -> Path:
         key = context.asset_key.path
         base = Path(self.base_dir).joinpath(*key)
         if context.has_asset_partitions:
-            return base / f"{context.asset_partition_key}{suffix}"
+            return base / f"{partition or context.asset_partition_key}{suffix}"
         return base.with_suffix(suffix)
+
+    def _write(self, path_for: Any, obj: Any, name: str) -> Path:
+        if isinstance(obj, pd.DataFrame):
+            return write_parquet(path_for(".parquet"), obj, ARROW_SCHEMAS.get(name))
+        if isinstance(obj, BaseModel):
+            return write_json(path_for(".json"), obj.model_dump(mode="json"))
+        if isinstance(obj, dict | list):
+            return write_json(path_for(".json"), obj)
+        raise TypeError(f"LocalFilesIOManager cannot store {type(obj).__name__} for {name}")
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
-        if isinstance(obj, pd.DataFrame):
-            path = write_parquet(self._path(context, ".parquet"), obj, ARROW_SCHEMAS.get(context.asset_key.path[-1]))
-        elif isinstance(obj, BaseModel):
-            path = write_json(self._path(context, ".json"), obj.model_dump(mode="json"))
-        elif isinstance(obj, dict | list):
-            path = write_json(self._path(context, ".json"), obj)
-        else:
-            raise TypeError(f"LocalFilesIOManager cannot store {type(obj).__name__} for {context.asset_key}")
+        name = context.asset_key.path[-1]
+        if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
+            # One run over several partitions (single-run backfill): the asset returns {partition: value}.
+            if not isinstance(obj, dict) or set(obj) != set(context.asset_partition_keys):
+                raise TypeError(f"{name}: a multi-partition run must return a dict keyed by partition")
+            paths = [self._write(lambda sfx, k=k: self._path(context, sfx, k), v, name) for k, v in sorted(obj.items())]
+            context.add_output_metadata({"paths": ", ".join(str(p) for p in paths)})
+            return
+        path = self._write(lambda sfx: self._path(context, sfx), obj, name)
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> Any:
+        if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
+            # Every stored partition, {partition: value}; absent partitions are skipped and logged.
+            loaded = {}
+            for key in sorted(context.asset_partition_keys):
+                path = self._path(context, ".parquet", key)
+                if path.exists():
+                    loaded[key] = read_parquet(path)
+                else:
+                    context.log.warning(f"{context.asset_key.to_user_string()} partition {key} is not materialized; skipped")
+            return loaded
         parquet = self._path(context, ".parquet")
         if parquet.exists():
             return read_parquet(parquet)

@@ -1,0 +1,1 @@
+"""Evaluation assets: prompt evaluations per template and the template leaderboard."""

@@ -1,0 +1,98 @@
+"""prompt_evaluations: each risk-analysis template run against the scenarios' ground truth.
+
+Partitioned by template (basic, enriched, full_enriched, vision, model_zoo). For a seeded,
+type-stratified sample of scenarios: render the ChatML prompt, call the llama.cpp server through
+the llm resource (/completion with a bounded JSON-schema constraint, deterministic sampling),
+parse, validate and score. Answers are cached by content (data/prompt_evaluations/cache/), so a
+re-run with nothing changed makes no server call and a crashed run resumes where it stopped.
+Output: data/prompt_evaluations/<template>.parquet. Feeds template_leaderboard.
+"""
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from secassets.evaluation import EvaluationSettings, evaluate_template, evaluation_set, summarize
+from secassets.llama_server import LlamaServerError
+from secassets.llm_client import Completion
+from secassets.partitions import TEMPLATE_PARTITIONS
+from secassets.rendering import markdown_table
+from secassets.resources.llama_server import LlamaServerResource
+from secassets.resources.local_files import LocalFiles
+from secassets.response_cache import ResponseCache
+from secassets.templates import TEMPLATES
+
+
+class PromptEvaluationParams(dg.Config):
+    evaluation_size: int = Field(
+        default=12, description="Scenarios sampled (stratified by scenario_type, seeded) for every template; "
+        "sized so the whole graph stays within 15 minutes on 2 CPU cores with the bundled model."
+    )
+    seed: int = Field(default=42, description="Seed of the evaluation sample and of the server's sampling.")
+    n_predict: int = Field(default=400, description="Token limit of each answer.")
+    temperature: float = Field(default=0.0, description="Sampling temperature (0 = deterministic).")
+    thinking: bool = Field(default=False, description="Prepend 'detailed thinking on' (Nemotron); no JSON constraint then.")
+
+
+@dg.asset(
+    partitions_def=TEMPLATE_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description="Per template: one row per evaluated scenario with the raw answer, parse result, risk score and "
+    "level, in-range flag, deviation from the ground-truth range, level/alert agreement, key-point recall, "
+    "latency and tokens. Failures are rows with parse_ok false and count as wrong in every metric.",
+    kinds={"parquet", "llama.cpp"},
+)
+def prompt_evaluations(
+    context: dg.AssetExecutionContext,
+    config: PromptEvaluationParams,
+    scenarios: pd.DataFrame,
+    llm: LlamaServerResource,
+    local_files: LocalFiles,
+) -> Any:
+    settings = EvaluationSettings(n_predict=config.n_predict, temperature=config.temperature, seed=config.seed, thinking=config.thinking)
+    rows = evaluation_set(scenarios, None, config.evaluation_size, config.seed)
+    cache = ResponseCache(local_files.path("prompt_evaluations", "cache"))
+    model_id = llm.model_identity()
+
+    def complete(prompt: str, schema: dict | None, s: EvaluationSettings) -> Completion:
+        return llm.client().complete(prompt, n_predict=s.n_predict, json_schema=schema, temperature=s.temperature, seed=s.seed)
+
+    def map_fn(fn, items):
+        items = list(items)
+        if not items:
+            return iter(())
+        return llm.client().map(fn, items)
+
+    outputs: dict[str, pd.DataFrame] = {}
+    summaries = []
+    for key in context.partition_keys:
+        context.log.info(f"Evaluating template {key} on {len(rows)} scenarios")
+        try:
+            df, stats = evaluate_template(
+                TEMPLATES[key], rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id, settings=settings
+            )
+        except LlamaServerError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        outputs[key] = df
+        summary = summarize(df)
+        summaries.append({"template": key, **summary, "server_calls": stats.server_calls, "transport_errors": stats.transport_errors})
+        context.log.info(
+            f"{key}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f}, "
+            f"{stats.cache_hits} cache hits, {stats.server_calls} server calls"
+        )
+    meta: dict[str, Any] = {
+        "dagster/row_count": sum(len(d) for d in outputs.values()),
+        "model": model_id,
+        "summary": dg.MetadataValue.md(markdown_table(summaries, [
+            "template", "rows", "parse_rate", "in_range_rate", "mean_deviation", "latency_p50_s", "latency_p90_s",
+            "latency_p99_s", "tokens_per_s_per_request", "cache_hits", "server_calls", "transport_errors",
+        ])),
+    }
+    if len(summaries) == 1:
+        meta.update({k: v for k, v in summaries[0].items() if k != "template" and not pd.isna(v)})
+    if llm.server_pid is not None or llm.mode == "attached":
+        meta.update(llm.device_metadata())
+    context.add_output_metadata(meta)
+    return outputs if len(outputs) > 1 else next(iter(outputs.values()))

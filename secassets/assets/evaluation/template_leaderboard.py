@@ -1,0 +1,83 @@
+"""template_leaderboard: the templates ranked on the same scenarios, with honest uncertainty.
+
+Input: every partition of prompt_evaluations. Per template: in-range, level and alert accuracy,
+mean deviation, key-point recall and parse rate with bootstrap 95% CIs, latency percentiles,
+breakdowns by scenario_type and enrichment_level; McNemar and Wilcoxon tests between templates.
+Output: data/template_leaderboard.json (the previous one is kept as
+data/template_leaderboard/previous.json for the regression check) and a self-contained HTML
+report with plots at data/template_leaderboard/report.html.
+"""
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from secassets.leaderboard import RegressionThresholds, build_leaderboard
+from secassets.partitions import TEMPLATE_PARTITIONS
+from secassets.reports import accuracy_plot, deviation_plot, leaderboard_table, pairwise_table, render_html
+from secassets.resources.local_files import LocalFiles
+from secassets.storage import write_bytes, write_text
+
+
+class LeaderboardParams(dg.Config):
+    seed: int = Field(default=0, description="Seed of the bootstrap resampling.")
+    error_margin: float = Field(default=0.0, description="Regression check: extra drop allowed beyond the previous CI.")
+    warn_drop: float = Field(default=0.02, description="Regression check: smaller drops above this warn.")
+
+
+@dg.asset(
+    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
+    description="Templates ranked by in-range accuracy (then parse rate, then deviation) with bootstrap 95% CIs, "
+    "breakdowns by scenario type and enrichment level, and paired McNemar/Wilcoxon tests; JSON + HTML report.",
+    kinds={"json", "html"},
+)
+def template_leaderboard(
+    context: dg.AssetExecutionContext,
+    config: LeaderboardParams,
+    prompt_evaluations: dict[str, pd.DataFrame],
+    local_files: LocalFiles,
+) -> dict[str, Any]:
+    if isinstance(prompt_evaluations, pd.DataFrame):  # a single stored partition loads as a frame
+        only = str(prompt_evaluations["template"].iloc[0])
+        prompt_evaluations = {only: prompt_evaluations}
+    if not prompt_evaluations:
+        raise dg.Failure("no prompt_evaluations partition is materialized; materialize them first")
+    missing = sorted(set(TEMPLATE_PARTITIONS.get_partition_keys()) - set(prompt_evaluations))
+    board = build_leaderboard(prompt_evaluations, seed=config.seed)
+    board["thresholds"] = RegressionThresholds(error_margin=config.error_margin, warn_drop=config.warn_drop).model_dump()
+    board["missing_templates"] = missing
+    board["run_id"] = context.run.run_id
+    board["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    current = local_files.path("template_leaderboard.json")
+    if current.exists():
+        write_text(local_files.path("template_leaderboard", "previous.json"), current.read_text())
+    plots = {
+        "accuracy": accuracy_plot(board),
+        "deviation": deviation_plot(prompt_evaluations, board["ranking"]),
+    }
+    for name, png in plots.items():
+        write_bytes(local_files.path("template_leaderboard", f"{name}.png"), lambda p, png=png: p.write_bytes(png))
+    report = write_text(
+        local_files.path("template_leaderboard", "report.html"),
+        render_html(board, plots, {"run": context.run.run_id, "created": board["created_at"], "missing templates": missing or "none"}),
+    )
+    best = board["ranking"][0]
+    context.add_output_metadata(
+        {
+            "best_template": best,
+            "best_in_range_accuracy": board["templates"][best]["in_range_accuracy"]["mean"],
+            "templates": len(board["templates"]),
+            "missing_templates": ", ".join(missing) or "none",
+            "leaderboard": dg.MetadataValue.md(leaderboard_table(board)),
+            "pairwise_tests": dg.MetadataValue.md(pairwise_table(board) if board["pairwise"] else "fewer than two templates"),
+            "accuracy_plot": dg.MetadataValue.md(f"![accuracy](data:image/png;base64,{base64.b64encode(plots['accuracy']).decode()})"),
+            "report": dg.MetadataValue.path(str(report)),
+        }
+    )
+    context.log.info(f"Leaderboard: {' > '.join(board['ranking'])}; report at {report}")
+    return json.loads(json.dumps(board))
