@@ -91,6 +91,7 @@ GENERATION_MODE_LLM_FAILED: Final = "llm_failed"
 # --- Dagster group names -----------------------------------------------------------------
 SCENARIOS_GROUP: Final = "scenarios"
 EVALUATION_GROUP: Final = "evaluation"
+COVERAGE_GROUP: Final = "coverage"
 
 
 def default_data_dir() -> Path:

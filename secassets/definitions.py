@@ -6,10 +6,11 @@ import os
 
 import dagster as dg
 
+from secassets.assets import coverage as coverage_assets
 from secassets.assets import evaluation as evaluation_assets
 from secassets.assets import scenarios as scenario_assets
-from secassets.checks import embedding_checks, leaderboard_checks, scenario_checks
-from secassets.constants import EVALUATION_GROUP, SCENARIOS_GROUP, default_data_dir
+from secassets.checks import coverage_checks, embedding_checks, leaderboard_checks, scenario_checks
+from secassets.constants import COVERAGE_GROUP, EVALUATION_GROUP, SCENARIOS_GROUP, default_data_dir
 from secassets.jobs import (
     full_pipeline_job,
     nightly_prompt_evaluation_job,
@@ -58,10 +59,11 @@ def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None
 
 scenario_group = dg.load_assets_from_package_module(scenario_assets, group_name=SCENARIOS_GROUP)
 evaluation_group = dg.load_assets_from_package_module(evaluation_assets, group_name=EVALUATION_GROUP)
+coverage_group = dg.load_assets_from_package_module(coverage_assets, group_name=COVERAGE_GROUP)
 
 defs = dg.Definitions(
-    assets=[*scenario_group, *evaluation_group],
-    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks, leaderboard_checks]),
+    assets=[*scenario_group, *coverage_group, *evaluation_group],
+    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks, coverage_checks, leaderboard_checks]),
     jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job],
     schedules=[nightly_prompt_evaluation_schedule],
     sensors=[alert_on_failures],

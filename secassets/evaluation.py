@@ -46,12 +46,20 @@ class EvaluationSettings(BaseModel):
         return {**self.model_dump(), "stop": list(STOP_TOKENS)}
 
 
-def evaluation_set(scenarios: pd.DataFrame, edge_cases: pd.DataFrame | None, size: int, seed: int) -> pd.DataFrame:
-    """A seeded sample of scenarios stratified by scenario_type, plus every edge case."""
+def evaluation_set(
+    scenarios: pd.DataFrame, edge_cases: pd.DataFrame | None, size: int, seed: int, edge_cases_per_family: int | None = None
+) -> pd.DataFrame:
+    """A seeded sample of scenarios stratified by scenario_type, plus the edge cases (all of them, or a
+    seeded sample of edge_cases_per_family from each family)."""
     picked = scenarios.loc[stratified_sample(scenarios, size, "scenario_type", seed)].assign(source="scenario")
     parts = [picked]
     if edge_cases is not None and len(edge_cases):
-        parts.append(edge_cases.assign(source="edge_case"))
+        edges = edge_cases
+        if edge_cases_per_family is not None:
+            edges = edge_cases.groupby("family", sort=True, group_keys=False).apply(
+                lambda g: g.sample(n=min(len(g), edge_cases_per_family), random_state=seed)
+            )
+        parts.append(edges.drop(columns=["family", "trait"], errors="ignore").assign(source="edge_case"))
     return pd.concat(parts, ignore_index=True)
 
 

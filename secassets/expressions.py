@@ -56,3 +56,11 @@ def prompt_context(detections: list[dict[str, Any]], context: dict[str, Any] | N
             f"cross-camera matches {context['cross_camera_matches']}"
         )
     return "\n".join(lines)
+
+
+def format_prompt_input(sampled: dict[str, str], detections: list[dict[str, Any]], context: dict[str, Any] | None) -> str:
+    """formatted_prompt_input outside Data Designer: the same text PROMPT_INPUT_EXPR renders."""
+    return (
+        f"Camera: {sampled['camera_location']} | Time: {sampled['time_of_day']} ({sampled['day_type']}) | "
+        f"Enrichment: {sampled['enrichment_level']}\n{prompt_context(detections, context)}"
+    )

@@ -113,6 +113,10 @@ VERDICT_POINTS: dict[str, str] = {
     "threat": "indicators of attempted intrusion or theft",
     "edge_case": "ambiguous signal that is likely benign but needs verification",
 }
+ALL_ENRICHMENT_MODELS = frozenset({
+    "zone_analysis", "baseline_comparison", "face_recognition", "pose_estimation", "clothing_attributes",
+    "person_reid", "license_plate_ocr", "vehicle_attributes", "pet_identification", "low_light_enhancement",
+})
 RANGE_WIDTH_SHARE = 0.4
 MIN_RANGE_WIDTH = 8
 
@@ -308,15 +312,27 @@ def expected_enrichment_models(sampled: dict[str, str], detections: list[dict[st
     return sorted(models)
 
 
+def ground_truth_for(
+    sampled: dict[str, str],
+    detections: list[dict[str, Any]],
+    context: dict[str, Any] | None,
+    extra_points: tuple[str, ...] = (),
+    all_models: bool = False,
+) -> dict[str, Any]:
+    """Ground truth that follows from the content: range inside the type's band, key points, alert, models."""
+    rr = risk_range_for(sampled["scenario_type"], risk_pressure(sampled, detections, context))
+    points = key_points(sampled, detections, context)
+    points[-1:-1] = list(extra_points)  # the verdict stays last
+    return {
+        "risk_range": {"low": rr.low, "high": rr.high},
+        "reasoning_key_points": points,
+        "expected_enrichment_models": sorted(ALL_ENRICHMENT_MODELS) if all_models else expected_enrichment_models(sampled, detections),
+        "should_trigger_alert": should_alert(rr),
+    }
+
+
 def ground(sampled: dict[str, str], rng: random.Random) -> GroundedScenario:
     """Derive detections, enrichment context and ground truth for one sampled row."""
     detections = _detections(sampled, rng)
     context = _enrichment(sampled, detections, rng)
-    rr = risk_range_for(sampled["scenario_type"], risk_pressure(sampled, detections, context))
-    truth = {
-        "risk_range": {"low": rr.low, "high": rr.high},
-        "reasoning_key_points": key_points(sampled, detections, context),
-        "expected_enrichment_models": expected_enrichment_models(sampled, detections),
-        "should_trigger_alert": should_alert(rr),
-    }
-    return GroundedScenario(detections=detections, enrichment_context=context, ground_truth=truth)
+    return GroundedScenario(detections, context, ground_truth_for(sampled, detections, context))

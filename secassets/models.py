@@ -82,6 +82,8 @@ class EnrichmentContext(_Strict):
     unknown_faces: int | None = Field(default=None, ge=0)
     plate_reads: list[PlateRead] | None = None
     reid_tracks: int | None = Field(default=None, ge=0, description="Distinct re-identified tracks in the batch.")
+    failed_models: list[str] | None = Field(default=None, description="Enrichment models that failed for this batch.")
+    fallback: str | None = Field(default=None, description="What the pipeline did instead when models failed.")
 
 
 class GroundTruth(_Strict):

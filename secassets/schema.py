@@ -72,8 +72,13 @@ EMBEDDINGS_ARROW_SCHEMA: Final = pa.schema(
     ]
 )
 
+EDGE_CASES_ARROW_SCHEMA: Final = pa.schema(
+    [*SCENARIOS_ARROW_SCHEMA, pa.field("family", pa.string(), nullable=False), pa.field("trait", pa.string(), nullable=False)]
+)
+
 # Arrow schema per stored asset (by asset name), so parquet outputs have fixed types and bytes.
 ARROW_SCHEMAS: Final[dict[str, pa.Schema]] = {
     "scenarios": SCENARIOS_ARROW_SCHEMA,
     "scenario_embeddings": EMBEDDINGS_ARROW_SCHEMA,
+    "enrichment_edge_cases": EDGE_CASES_ARROW_SCHEMA,
 }

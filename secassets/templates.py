@@ -88,6 +88,16 @@ def _cross_camera(row: Row) -> str | None:
     return None if matches is None else f"same subjects seen on {matches} other camera(s)"
 
 
+def _enrichment_status(row: Row) -> str | None:
+    ctx = _context(row)
+    if ctx is None:
+        return None
+    failed = ctx.get("failed_models")
+    if not failed:
+        return "all enrichment models ran"
+    return f"failed: {', '.join(failed)}; fallback: {ctx.get('fallback') or 'none stated'}"
+
+
 def _plates(row: Row) -> str | None:
     reads = _field(row, "plate_reads")
     if reads is None:
@@ -163,6 +173,7 @@ INPUTS: dict[str, tuple[str, Callable[[Row], str | None]]] = {
     "baseline_comparison": ("Baseline", _baseline),
     "deviation": ("Deviation from baseline", _deviation),
     "cross_camera": ("Cross-camera", _cross_camera),
+    "enrichment_status": ("Enrichment status", _enrichment_status),
     "plates": ("Licence plates", _plates),
     "faces": ("Faces", _faces),
     "ocr": ("OCR", _ocr),
@@ -181,7 +192,7 @@ INPUTS: dict[str, tuple[str, Callable[[Row], str | None]]] = {
 }
 
 BASIC_INPUTS = ("camera", "time_window", "detection_list")
-ENRICHED_INPUTS = (*BASIC_INPUTS, "zone_analysis", "baseline_comparison", "deviation", "cross_camera")
+ENRICHED_INPUTS = (*BASIC_INPUTS, "zone_analysis", "baseline_comparison", "deviation", "cross_camera", "enrichment_status")
 FULL_INPUTS = (*ENRICHED_INPUTS, "plates", "faces", "ocr")
 VISION_INPUTS = (*FULL_INPUTS, "detection_attributes", "reidentification", "scene")
 MODEL_ZOO_INPUTS = (*VISION_INPUTS, "weather", "image_quality", "violence", "pose", "action", "vehicle", "clothing", "pet", "depth")

@@ -8,7 +8,17 @@ from secassets.definitions import build_resources, defs
 from secassets.resources.llama_server import LlamaServerResource
 from secassets_tests.conftest import materialize_scenarios
 
-EVAL_CONFIG = {"evaluation_size": 3, "n_predict": 200}
+EVAL_CONFIG = {"evaluation_size": 3, "n_predict": 200, "edge_cases_per_family": 0}
+SMALL_EDGES = {"multi_threat": 2, "rare_pose": 2, "boundary_confidence": 2, "ocr_failure": 2, "vram_stress": 1, "circuit_breaker": 1}
+
+
+def _scenarios_and_edges(data_dir, num_scenarios):
+    assert materialize_scenarios(data_dir, num_scenarios=num_scenarios).success
+    assert dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("enrichment_edge_cases"),
+        resources=build_resources(str(data_dir), llm=LlamaServerResource(mode="off")),
+        run_config={"ops": {"enrichment_edge_cases": {"config": SMALL_EDGES}}},
+    ).success
 
 
 def _materialize(data_dir, selection, llm, tags=None, partition_key=None):
@@ -26,7 +36,7 @@ def _materialize(data_dir, selection, llm, tags=None, partition_key=None):
 @pytest.fixture(scope="module")
 def eval_dir(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("eval")
-    assert materialize_scenarios(data_dir, num_scenarios=30).success
+    _scenarios_and_edges(data_dir, 30)
     return data_dir
 
 
@@ -70,6 +80,18 @@ def test_a_crashed_run_resumes_with_only_the_missing_calls(eval_dir):
     assert meta["server_calls"].value <= 1
 
 
+def test_edge_cases_join_the_evaluation_set(eval_dir):
+    config = {**EVAL_CONFIG, "edge_cases_per_family": 1, "evaluation_size": 1}
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
+        resources=build_resources(str(eval_dir), llm=LlamaServerResource(parallel=2)),
+        run_config={"ops": {"prompt_evaluations": {"config": config}}}, partition_key="model_zoo",
+    )
+    assert result.success
+    df = pd.read_parquet(eval_dir / "prompt_evaluations" / "model_zoo.parquet")
+    assert (df["source"] == "edge_case").sum() == 6 and (df["source"] == "scenario").sum() == 1
+
+
 def test_leaderboard_ranks_the_evaluated_templates(eval_dir):
     result = _materialize(eval_dir, ["template_leaderboard"], LlamaServerResource(mode="off"))
     assert result.success
@@ -88,7 +110,7 @@ def test_leaderboard_ranks_the_evaluated_templates(eval_dir):
 
 def test_all_partitions_in_one_run_with_the_range_tags(tmp_path):
     # single-run backfill: one run evaluates several templates and the IO manager stores each partition
-    assert materialize_scenarios(tmp_path, num_scenarios=20).success
+    _scenarios_and_edges(tmp_path, 20)
     tags = {"dagster/asset_partition_range_start": "full_enriched", "dagster/asset_partition_range_end": "vision"}
     result = _materialize(tmp_path, ["prompt_evaluations"], LlamaServerResource(parallel=2), tags=tags)
     assert result.success

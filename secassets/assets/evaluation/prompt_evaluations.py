@@ -1,7 +1,7 @@
 """prompt_evaluations: each risk-analysis template run against the scenarios' ground truth.
 
 Partitioned by template (basic, enriched, full_enriched, vision, model_zoo). For a seeded,
-type-stratified sample of scenarios: render the ChatML prompt, call the llama.cpp server through
+type-stratified sample of scenarios plus a seeded per-family sample of enrichment_edge_cases: render the ChatML prompt, call the llama.cpp server through
 the llm resource (/completion with a bounded JSON-schema constraint, deterministic sampling),
 parse, validate and score. Answers are cached by content (data/prompt_evaluations/cache/), so a
 re-run with nothing changed makes no server call and a crashed run resumes where it stopped.
@@ -34,6 +34,9 @@ class PromptEvaluationParams(dg.Config):
     n_predict: int = Field(default=400, description="Token limit of each answer.")
     temperature: float = Field(default=0.0, description="Sampling temperature (0 = deterministic).")
     thinking: bool = Field(default=False, description="Prepend 'detailed thinking on' (Nemotron); no JSON constraint then.")
+    edge_cases_per_family: int = Field(
+        default=1, description="Edge cases evaluated per family (seeded sample); -1 = all of them."
+    )
 
 
 @dg.asset(
@@ -48,11 +51,13 @@ def prompt_evaluations(
     context: dg.AssetExecutionContext,
     config: PromptEvaluationParams,
     scenarios: pd.DataFrame,
+    enrichment_edge_cases: pd.DataFrame,
     llm: LlamaServerResource,
     local_files: LocalFiles,
 ) -> Any:
     settings = EvaluationSettings(n_predict=config.n_predict, temperature=config.temperature, seed=config.seed, thinking=config.thinking)
-    rows = evaluation_set(scenarios, None, config.evaluation_size, config.seed)
+    per_family = None if config.edge_cases_per_family < 0 else config.edge_cases_per_family
+    rows = evaluation_set(scenarios, enrichment_edge_cases, config.evaluation_size, config.seed, per_family)
     cache = ResponseCache(local_files.path("prompt_evaluations", "cache"))
     model_id = llm.model_identity()
 
