@@ -92,6 +92,7 @@ GENERATION_MODE_LLM_FAILED: Final = "llm_failed"
 SCENARIOS_GROUP: Final = "scenarios"
 EVALUATION_GROUP: Final = "evaluation"
 COVERAGE_GROUP: Final = "coverage"
+MULTIMODAL_GROUP: Final = "multimodal"
 
 
 def default_data_dir() -> Path:

