@@ -54,7 +54,7 @@ def webserver(tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("dagster dev did not stop within 30 s of SIGTERM")
     time.sleep(1)
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True, check=False).stdout.split()
     assert not left, f"processes left behind: {left}"
 
 
