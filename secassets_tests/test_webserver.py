@@ -53,9 +53,16 @@ def webserver(tmp_path_factory):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("dagster dev did not stop within 30 s of SIGTERM")
-    time.sleep(1)
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True, check=False).stdout.split()
-    assert not left, f"processes left behind: {left}"
+    left: list[str] = []
+    for _ in range(60):  # the daemon and code server finish shutting down a few seconds after the webserver
+        left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True, check=False).stdout.split()
+        if not left:
+            break
+        time.sleep(0.5)
+    if left:
+        ps = subprocess.run(["ps", "-o", "pid,args", "-p", ",".join(left)], capture_output=True, text=True, check=False).stdout
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"processes left behind 30 s after SIGTERM:\n{ps}")
 
 
 def _query(url: str, query: str) -> dict:
