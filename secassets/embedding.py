@@ -9,7 +9,6 @@ sentence-transformers does. Both files are pinned by SHA-256 and checked before 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import Protocol
 
 import httpx
 import numpy as np
+
+from secassets.credentials import MissingCredentialError, bearer_headers
 
 MINILM_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 MINILM_DIM = 384
@@ -130,12 +131,10 @@ class OpenAIEmbedder:
         self.batch_size = batch_size
 
     def _headers(self) -> dict[str, str]:
-        if not self.api_key_env:
-            return {}
-        key = os.environ.get(self.api_key_env)
-        if not key:
-            raise EmbeddingError(f"environment variable {self.api_key_env} is not set; export it to use {self.base_url}")
-        return {"Authorization": f"Bearer {key}"}
+        try:
+            return bearer_headers(self.api_key_env, self.base_url)
+        except MissingCredentialError as exc:
+            raise EmbeddingError(str(exc)) from None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         rows: list[list[float]] = []

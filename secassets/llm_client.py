@@ -8,7 +8,6 @@ replica with the most free slots. A connection failure is reported to ``on_conne
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -19,6 +18,8 @@ from typing import Any, TypeVar
 
 import httpx
 import numpy as np
+
+from secassets.credentials import MissingCredentialError, bearer_headers
 
 CHATML_STOPS = ("<|im_end|>", "<|im_start|>")
 RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError, httpx.PoolTimeout)
@@ -77,12 +78,10 @@ class LlamaClient:
         self._max_retries = max_retries
         self._backoff_s = backoff_s
         self._on_connection_error = on_connection_error
-        headers = {}
-        if api_key_env:
-            key = os.environ.get(api_key_env)
-            if not key:
-                raise LlamaRequestError(f"environment variable {api_key_env} is not set (api_key_env setting)")
-            headers["Authorization"] = f"Bearer {key}"
+        try:
+            headers = bearer_headers(api_key_env, "the LLM endpoint (api_key_env setting)")
+        except MissingCredentialError as exc:
+            raise LlamaRequestError(str(exc)) from None
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout_s, connect=10.0),
             headers=headers,

@@ -6,7 +6,7 @@ prompt cache serves it across rows; the row's facts come last.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from secassets.constants import JUDGE_RUBRICS
 
@@ -57,22 +57,3 @@ def judge_answer_grammar() -> str:
             f"text ::= [^\"\\\\\\n]{{1,{JUDGE_REASONING_MAX_CHARS}}}",
         ]
     )
-
-
-def judge_answer_schema() -> dict[str, Any]:
-    """JSON schema of the judge's answer, sent as a response_format constraint (bounded strings)."""
-    rubric = {
-        "type": "object",
-        "properties": {
-            "reasoning": {"type": "string", "minLength": 1, "maxLength": JUDGE_REASONING_MAX_CHARS},
-            "score": {"type": "integer", "enum": list(SCORE_OPTIONS)},
-        },
-        "required": ["reasoning", "score"],
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": dict.fromkeys(JUDGE_RUBRICS, rubric),
-        "required": list(JUDGE_RUBRICS),
-        "additionalProperties": False,
-    }

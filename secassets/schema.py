@@ -25,7 +25,6 @@ COLUMN_GROUPS: Final[dict[str, tuple[str, ...]]] = {
 }
 PROVENANCE_COLUMNS: Final = ("generation_mode",)
 SCENARIO_COLUMNS: Final = tuple(c for group in COLUMN_GROUPS.values() for c in group) + PROVENANCE_COLUMNS
-JSON_COLUMNS: Final = COLUMN_GROUPS["llm_structured"]
 
 _TYPES: dict[str, pa.DataType] = {c: pa.string() for c in SCENARIO_COLUMNS}
 _TYPES.update({c: pa.int8() for c in JUDGE_COLUMNS})

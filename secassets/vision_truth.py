@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
+from secassets.credentials import MissingCredentialError, bearer_headers
 from secassets.parsing import _first_json_object
 from secassets.response_cache import ResponseCache
 
@@ -63,12 +63,10 @@ class VisionClient:
         self.cache, self.retries, self.backoff_s, self.timeout_s = cache, retries, backoff_s, timeout_s
 
     def _headers(self) -> dict[str, str]:
-        if not self.api_key_env:
-            return {}
-        key = os.environ.get(self.api_key_env)
-        if not key:
-            raise VisionError(f"environment variable {self.api_key_env} is not set")
-        return {"Authorization": f"Bearer {key}"}
+        try:
+            return bearer_headers(self.api_key_env, self.base_url)
+        except MissingCredentialError as exc:
+            raise VisionError(str(exc)) from None
 
     def key(self, image: bytes) -> str:
         digest = hashlib.sha256(image).hexdigest()

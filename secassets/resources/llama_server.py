@@ -142,8 +142,9 @@ class LlamaServerResource(dg.ConfigurableResource):
 
     def device_metadata(self) -> dict[str, Any]:
         """GPU or CPU, the model file and quantization, server settings and measured tokens/s."""
-        meta: dict[str, Any] = {"llm_mode": self.mode, **{f"llm_{k}": v for k, v in gpu_info().items() if k == "device"}}
-        gpus = gpu_info().get("gpus")
+        gpu = gpu_info()  # one nvidia-smi call
+        meta: dict[str, Any] = {"llm_mode": self.mode, "llm_device": gpu["device"]}
+        gpus = gpu.get("gpus")
         if gpus:
             meta["llm_gpus"] = "; ".join(f"{g['name']} {g['memory_used_mib']}/{g['memory_total_mib']} MiB" for g in gpus)
         if self.mode == "managed":
