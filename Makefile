@@ -9,10 +9,19 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export NEMO_TELEMETRY_ENABLED := false
 DAGSTER := $(VENV)/bin/dagster
+# Debian's Chromium for the browser test of the Dagster UI (Playwright drives it; no browser download).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: setup pipeline test dev benchmarks clean-data
 
 setup: $(STAMP)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The UI test needs Debian's chromium: run 'sudo apt-get install chromium' (or set SECASSETS_CHROMIUM)."; exit 1; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +34,7 @@ pipeline: $(STAMP)
 	$(DAGSTER) job execute -m secassets.definitions -j full_pipeline
 	@echo "Outputs are in $${SECASSETS_DATA_DIR:-$(CURDIR)/data}; leaderboard report: $${SECASSETS_DATA_DIR:-$(CURDIR)/data}/template_leaderboard/report.html"
 
-test: $(STAMP)
+test: $(STAMP) $(if $(SECASSETS_CHROMIUM),,$(CHROMIUM))
 	$(DAGSTER) definitions validate -m secassets.definitions
 	$(PY) -m pytest
 

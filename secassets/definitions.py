@@ -10,7 +10,14 @@ from secassets.assets import coverage as coverage_assets
 from secassets.assets import evaluation as evaluation_assets
 from secassets.assets import multimodal as multimodal_assets
 from secassets.assets import scenarios as scenario_assets
-from secassets.checks import coverage_checks, embedding_checks, leaderboard_checks, multimodal_checks, scenario_checks
+from secassets.checks import (
+    coverage_checks,
+    embedding_checks,
+    leaderboard_checks,
+    multimodal_checks,
+    sampler_config_checks,
+    scenario_checks,
+)
 from secassets.constants import COVERAGE_GROUP, EVALUATION_GROUP, MULTIMODAL_GROUP, SCENARIOS_GROUP, default_data_dir
 from secassets.jobs import (
     full_pipeline_job,
@@ -67,7 +74,9 @@ multimodal_group = dg.load_assets_from_package_module(multimodal_assets, group_n
 
 defs = dg.Definitions(
     assets=[*scenario_group, *coverage_group, *evaluation_group, *multimodal_group],
-    asset_checks=dg.load_asset_checks_from_modules([scenario_checks, embedding_checks, coverage_checks, leaderboard_checks, multimodal_checks]),
+    asset_checks=dg.load_asset_checks_from_modules(
+        [sampler_config_checks, scenario_checks, embedding_checks, coverage_checks, leaderboard_checks, multimodal_checks]
+    ),
     jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job],
     schedules=[nightly_prompt_evaluation_schedule],
     sensors=[alert_on_failures],

@@ -152,3 +152,44 @@ class OpenAIEmbedder:
         if vectors.shape[0] != len(texts) or not np.isfinite(vectors).all():
             raise EmbeddingError(f"{self.base_url} returned {vectors.shape[0]} vectors for {len(texts)} texts or non-finite values")
         return l2_normalize(vectors)
+
+
+class EmbeddingCache:
+    """Vectors a model already produced for exact texts, in one .npz next to the asset.
+
+    The key is sha256(model id + text), so a changed model or text is a miss. The file keeps the
+    texts of the latest run only (bounded size); a damaged file is a miss, never an error.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def key(model_id: str, text: str) -> str:
+        return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if not self.path.exists():
+            return {}
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            return {}
+
+    def embed(self, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        """Vectors for texts (in order) and how many came from the cache; only misses reach the model."""
+        from secassets.storage import write_npz
+
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), 0
+        known = self._load()
+        keys = [self.key(embedder.model_id, t) for t in texts]
+        missing = dict(sorted((k, t) for k, t in zip(keys, texts, strict=True) if k not in known))
+        if missing:
+            known.update(zip(missing, embedder.embed(list(missing.values())), strict=True))
+        used = sorted(set(keys))
+        if missing or len(known) != len(used):
+            write_npz(self.path, keys=np.array(used), vectors=np.stack([known[k] for k in used]).astype(np.float32))
+        hits = sum(1 for k in keys if k not in missing)
+        return np.stack([known[k] for k in keys]).astype(np.float32), hits

@@ -40,7 +40,8 @@ from secassets.constants import (
     SAMPLER_VALUES,
 )
 from secassets.grounding import ground, row_rng
-from secassets.sampling import HUMAN_ACTOR_TYPES, SamplerSpec
+from secassets.response_cache import ResponseCache, cache_key
+from secassets.sampling import HUMAN_ACTOR_TYPES, NON_HUMAN_PRIMARY, SamplerSpec
 from secassets.schema import COLUMN_GROUPS, JUDGE_COLUMNS, SCENARIO_COLUMNS, SCENARIOS_ARROW_SCHEMA
 from secassets.statistics import stratified_sample
 from secassets.storage import atomic_path, write_json, write_parquet
@@ -80,8 +81,7 @@ def sampler_config_builder(spec: SamplerSpec) -> dd.DataDesignerConfigBuilder:
         weights = spec.weights[column]
         if column == "primary_object":
             weights = outside
-            condition = f"scenario_type in {list(HUMAN_ACTOR_TYPES)!r}"
-            conditional[condition] = dd.CategorySamplerParams(values=values, weights=[inside[v] for v in values])
+            conditional[primary_object_condition()] = dd.CategorySamplerParams(values=values, weights=[inside[v] for v in values])
         builder.add_column(
             dd.SamplerColumnConfig(
                 name=column,
@@ -114,6 +114,64 @@ def load_sampler_builder(path: Path) -> dd.DataDesignerConfigBuilder:
             "re-materialize sampler_config"
         )
     return builder
+
+
+def primary_object_condition() -> str:
+    """The one conditional the sampler config carries (Data Designer evaluates it as pandas query)."""
+    return f"scenario_type in {list(HUMAN_ACTOR_TYPES)!r}"
+
+
+def implied_marginals(builder: dd.DataDesignerConfigBuilder) -> dict[str, dict[str, float]]:
+    """The marginal distribution each sampler column of a loaded config actually draws from.
+
+    Only ``primary_object`` is conditional; its marginal mixes the two weight sets by the share of
+    suspicious/threat scenarios. Reading this back from the YAML (not from the spec) is what lets a
+    check catch a hand-edited or stale file.
+    """
+    columns = {c.name: c for c in builder.get_column_configs()}
+
+    def normalized(params: dd.CategorySamplerParams) -> dict[str, float]:
+        weights = params.weights or [1.0] * len(params.values)
+        total = float(sum(weights))
+        return {str(v): float(w) / total for v, w in zip(params.values, weights, strict=True)}
+
+    marginals = {name: normalized(columns[name].params) for name in SAMPLER_COLUMNS if name in columns}
+    primary = columns.get("primary_object")
+    if primary is not None and primary.conditional_params:
+        if set(primary.conditional_params) != {primary_object_condition()}:
+            raise ScenarioGenerationError(
+                f"primary_object has conditions {sorted(primary.conditional_params)}, expected only "
+                f"{primary_object_condition()!r}; re-materialize sampler_config"
+            )
+        inside = normalized(primary.conditional_params[primary_object_condition()])
+        share = sum(marginals["scenario_type"].get(t, 0.0) for t in HUMAN_ACTOR_TYPES)
+        outside = marginals["primary_object"]
+        marginals["primary_object"] = {k: share * inside.get(k, 0.0) + (1 - share) * outside[k] for k in outside}
+    return marginals
+
+
+def marginal_errors(spec: SamplerSpec, builder: dd.DataDesignerConfigBuilder, tolerance: float = 1e-9) -> list[str]:
+    """Where the config's implied marginals or the animal rule differ from the validated spec."""
+    errors: list[str] = []
+    marginals = implied_marginals(builder)
+    for column in SAMPLER_COLUMNS:
+        got = marginals.get(column)
+        if got is None:
+            errors.append(f"{column}: missing from the config")
+            continue
+        for value, want in spec.weights[column].items():
+            if abs(got.get(value, 0.0) - want) > tolerance:
+                errors.append(f"{column}.{value}: config draws {got.get(value, 0.0):.6f}, spec says {want:.6f}")
+    primary = next((c for c in builder.get_column_configs() if c.name == "primary_object"), None)
+    human = primary.conditional_params.get(primary_object_condition()) if primary is not None else None
+    share = sum(spec.weights["scenario_type"][t] for t in HUMAN_ACTOR_TYPES)
+    if human is None and share > 0:
+        errors.append("primary_object: no condition keeps animals out of suspicious/threat scenarios")
+    elif human is not None and share > 0:
+        weights = dict(zip(human.values, human.weights or [1.0] * len(human.values), strict=True))
+        if weights.get(NON_HUMAN_PRIMARY, 0.0) > 0:
+            errors.append(f"primary_object: {NON_HUMAN_PRIMARY} has weight {weights[NON_HUMAN_PRIMARY]} inside suspicious/threat scenarios")
+    return errors
 
 
 # --- Custom column generators (Data Designer full_column strategy) ------------------------
@@ -273,6 +331,8 @@ class LLMColumnSettings(BaseModel):
     max_parallel_requests: int = 4
     request_timeout_s: float = 300.0
     seed: int = 42
+    model_id: str = ""  # the model's identity (GGUF file hash, or endpoint model name): part of every cache key
+    cache_dir: Path | None = None  # per-row answers of both passes; None = no cache
 
 
 @dataclass(frozen=True)
@@ -283,6 +343,7 @@ class LLMOutcome:
     succeeded: int
     failed: int
     judge_unparsed: int
+    cache_hits: int = 0  # answers (text rows + judge rows) reused from the cache instead of calling the model
 
 
 def _keep_offline() -> None:
@@ -377,6 +438,68 @@ def _designer_pass(
         shutil.rmtree(artifacts, ignore_errors=True)
 
 
+def pass_fingerprint(builder: dd.DataDesignerConfigBuilder) -> dict[str, Any]:
+    """What decides a pass's answers besides its seed row: columns (prompts, rubrics) and sampling.
+
+    Concurrency and timeouts are left out: they change how fast answers come, not which.
+    """
+    models = []
+    for m in builder.model_configs:
+        dumped = m.model_dump(mode="json")
+        dumped["inference_parameters"] = {
+            k: v for k, v in dumped["inference_parameters"].items() if k not in {"max_parallel_requests", "timeout"}
+        }
+        models.append(dumped)
+    return {"models": models, "columns": [c.model_dump(mode="json") for c in builder.get_column_configs()]}
+
+
+def _cached_designer_pass(
+    settings: LLMColumnSettings,
+    make_builder: Callable[[LLMColumnSettings, pd.DataFrame], dd.DataDesignerConfigBuilder],
+    seed: pd.DataFrame,
+    outputs: tuple[str, ...],
+    accept: Callable[[dict[str, Any]], bool],
+    workdir: Path,
+    name: str,
+) -> tuple[pd.DataFrame, int]:
+    """A Data Designer pass that asks the model only for seed rows without a cached answer.
+
+    The key is the model identity, the pass fingerprint and the seed row's content (not its
+    position), so unchanged rows keep their exact text on every re-run. Only accepted answers are
+    stored: a failure is retried next time, never replayed.
+    """
+    cache = ResponseCache(settings.cache_dir) if settings.cache_dir is not None else None
+    fingerprint = pass_fingerprint(make_builder(settings, seed))
+    keys: dict[int, str] = {}
+    cached: list[dict[str, Any]] = []
+    for record in seed.to_dict("records"):
+        content = {k: v for k, v in record.items() if k != "row_id"}
+        keys[int(record["row_id"])] = cache_key(settings.model_id, json.dumps(content, sort_keys=True, default=str),
+                                                {"pass": name, **fingerprint}, None)
+        hit = cache.get(keys[int(record["row_id"])]) if cache is not None else None
+        if hit is not None:
+            cached.append({"row_id": int(record["row_id"]), **hit})
+    hit_ids = {r["row_id"] for r in cached}
+    todo = seed[~seed["row_id"].isin(hit_ids)].reset_index(drop=True)
+    if cached:
+        print(f"Data Designer {name} pass: {len(cached)} of {len(seed)} rows from the cache", flush=True)
+    fresh = pd.DataFrame(columns=["row_id"])
+    if len(todo):
+        fresh = _designer_pass(settings, make_builder(settings, todo), len(todo), workdir, name)
+    rows = list(cached)
+    for r in fresh.to_dict("records"):
+        answer = {c: _jsonable(r.get(c)) for c in outputs}
+        rows.append({"row_id": int(r["row_id"]), **answer})
+        if cache is not None and accept(answer):
+            cache.put(keys[int(r["row_id"])], answer)
+    return pd.DataFrame(rows, columns=["row_id", *outputs]), len(cached)
+
+
+def _jsonable(value: Any) -> Any:
+    """A cell as plain JSON types (Data Designer hands back numpy scalars and arrays inside dicts)."""
+    return json.loads(json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v)))
+
+
 def _judge_scores(value: Any) -> dict[str, int] | None:
     """The six rubric scores from a judge cell, or None when any is missing or out of range."""
     if isinstance(value, str):
@@ -408,7 +531,10 @@ def _run_llm_columns(
     text_columns = ("scenario_narrative", "expected_summary", "reasoning_key_points")
     rows = stratified_sample(df, min(settings.rows, len(df)), "scenario_type", settings.seed)
     print(f"LLM columns for {len(rows)} of {len(df)} scenarios through {settings.base_url}", flush=True)
-    written = _designer_pass(settings, _writer_builder(settings, _llm_seed_frame(df, rows)), len(rows), workdir, "text")
+    written, text_hits = _cached_designer_pass(
+        settings, _writer_builder, _llm_seed_frame(df, rows), text_columns,
+        lambda a: all(isinstance(a[c], str) and a[c].strip() for c in text_columns), workdir, "text",
+    )
     df = df.copy()
     by_id = {int(r["row_id"]): r for r in written.to_dict("records")}
     ok: list[int] = []
@@ -425,11 +551,14 @@ def _run_llm_columns(
         sampled = {c: str(df.at[row_id, c]) for c in SAMPLER_COLUMNS}
         df.at[row_id, "scenario_hash"] = expressions.scenario_hash(sampled, df.at[row_id, "scenario_narrative"])
     judge_unparsed = len(ok)
+    judge_hits = 0
     if ok:
         seed = _llm_seed_frame(df, pd.Index(ok))
         seed["expected_summary"] = [df.at[i, "expected_summary"] for i in ok]
         seed["reasoning_key_points"] = [df.at[i, "reasoning_key_points"] for i in ok]
-        judged = _designer_pass(settings, _judge_builder(settings, seed), len(ok), workdir, "judge")
+        judged, judge_hits = _cached_designer_pass(
+            settings, _judge_builder, seed, ("judge",), lambda a: _judge_scores(a["judge"]) is not None, workdir, "judge"
+        )
         for r in judged.to_dict("records"):
             scores = _judge_scores(r.get("judge"))
             if scores is None:
@@ -439,7 +568,10 @@ def _run_llm_columns(
                 df.at[int(r["row_id"]), f"judge_{rubric}"] = score
         llm_rows = df["generation_mode"] == GENERATION_MODE_LLM
         df.loc[llm_rows, "detection_schema_valid"] = _schema_validator(df[llm_rows])["is_valid"].to_numpy()
-    return df, LLMOutcome(attempted=len(rows), succeeded=len(ok), failed=len(rows) - len(ok), judge_unparsed=judge_unparsed)
+    return df, LLMOutcome(
+        attempted=len(rows), succeeded=len(ok), failed=len(rows) - len(ok), judge_unparsed=judge_unparsed,
+        cache_hits=text_hits + judge_hits,
+    )
 
 
 def _generate_here(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from typing import Any
@@ -61,6 +62,15 @@ def pairwise_tests(evals: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
             }
         )
     return tests
+
+
+def evaluations_fingerprint(evals: dict[str, pd.DataFrame]) -> str:
+    """A short content hash of the ranked evaluations: two leaderboards with the same one ranked the same rows."""
+    digest = hashlib.sha256()
+    for template in sorted(evals):
+        digest.update(template.encode())
+        digest.update(pd.util.hash_pandas_object(evals[template], index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def build_leaderboard(evals: dict[str, pd.DataFrame], *, seed: int = 0) -> dict[str, Any]:

@@ -75,6 +75,22 @@ def read_parquet(path: Path) -> pd.DataFrame:
 
 
 def write_npz(target: Path, **arrays: Any) -> Path:
+    """A compressed .npz (np.load reads it) whose bytes depend only on the arrays.
+
+    np.savez stamps each zip member with the current time; this writer uses a fixed one.
+    """
+    import io
+    import zipfile
+
     import numpy as np
 
-    return write_bytes(target, lambda p: np.savez_compressed(p, **arrays))
+    def writer(path: Path) -> None:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name in sorted(arrays):
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.asanyarray(arrays[name]), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, buffer.getvalue())
+
+    return write_bytes(target, writer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +13,7 @@ os.environ.setdefault("NEMO_TELEMETRY_ENABLED", "false")
 
 from secassets.definitions import build_resources, defs
 from secassets.resources.llama_server import LlamaServerResource
+from secassets_tests.webserver import Webserver, run_webserver
 
 SMALL_RUN = 200
 
@@ -50,3 +52,9 @@ def llama_server():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webserver]:
+    """One real `dagster dev` for the GraphQL and browser tests; every child process is checked gone after."""
+    yield from run_webserver(tmp_path_factory.mktemp("dagster_home"), tmp_path_factory.mktemp("ui_data"))

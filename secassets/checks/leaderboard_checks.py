@@ -31,7 +31,7 @@ def regression_result(current: dict[str, Any], previous: dict[str, Any] | None) 
             "regressions": dg.MetadataValue.md(
                 markdown_table(findings, ["template", "metric", "before", "after", "drop", "allowed", "severity"]) if findings else "none"
             ),
-            "previous_run": str(previous.get("run_id", "")),
+            "previous_evaluations_fingerprint": str(previous.get("evaluations_fingerprint", "")),
         },
     )
 

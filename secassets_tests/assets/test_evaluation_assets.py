@@ -52,16 +52,14 @@ def test_one_partition_against_the_real_server_then_cache_only(eval_dir):
     meta = result.asset_materializations_for_node("prompt_evaluations")[-1].metadata
     assert meta["server_calls"].value == 3 and meta["cache_hits"].value == 0
     assert meta["llm_quantization"].value == "Q4_1"
+    first_bytes = (eval_dir / "prompt_evaluations" / "basic.parquet").read_bytes()
 
     again = _materialize(eval_dir, ["prompt_evaluations"], LlamaServerResource(parallel=2), partition_key="basic")
     assert again.success
     meta = again.asset_materializations_for_node("prompt_evaluations")[-1].metadata
     assert meta["server_calls"].value == 0 and meta["cache_hits"].value == 3
     assert "llm_server_pid" not in meta and "llm_quantization" not in meta  # the server was never started
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(eval_dir / "prompt_evaluations" / "basic.parquet").drop(columns=["cache_hit"]),
-        df.drop(columns=["cache_hit"]),
-    )
+    assert (eval_dir / "prompt_evaluations" / "basic.parquet").read_bytes() == first_bytes  # identical output
 
 
 def test_a_crashed_run_resumes_with_only_the_missing_calls(eval_dir):
@@ -106,6 +104,14 @@ def test_leaderboard_ranks_the_evaluated_templates(eval_dir):
     assert "data:image/png;base64," in html and "<table>" in html
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "template_regression" and check.passed
+
+    outputs = [eval_dir / "template_leaderboard.json", eval_dir / "template_leaderboard" / "report.html",
+               eval_dir / "template_leaderboard" / "accuracy.png"]
+    before = [p.read_bytes() for p in outputs]
+    again = _materialize(eval_dir, ["template_leaderboard"], LlamaServerResource(mode="off"))
+    assert [p.read_bytes() for p in outputs] == before  # same evaluations, same bytes
+    [check] = again.get_asset_check_evaluations()
+    assert check.passed and check.metadata["previous_evaluations_fingerprint"].text == board["evaluations_fingerprint"]
 
 
 def test_all_partitions_in_one_run_with_the_range_tags(tmp_path):

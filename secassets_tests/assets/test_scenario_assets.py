@@ -21,7 +21,7 @@ def test_materialization_succeeds_with_every_check_passing(scenario_run):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert {e.check_name for e in evaluations} == {
-        "scenarios_schema", "scenarios_temporal_validity", "scenarios_hash_unique", "scenarios_sampler_distribution"
+        "sampler_config_marginals", "scenarios_schema", "scenarios_temporal_validity", "scenarios_hash_unique", "scenarios_sampler_distribution"
     }
     assert all(e.passed for e in evaluations), [(e.check_name, e.metadata) for e in evaluations if not e.passed]
     df = pd.read_parquet(data_dir / "scenarios.parquet")
@@ -42,6 +42,13 @@ def test_sampler_yaml_round_trips_through_data_designer(scenario_run):
     raw = yaml.safe_load(path.read_text())
     columns = {c["name"]: c for c in raw["data_designer"]["columns"]}
     assert columns["time_of_day"]["params"]["weights"] == [0.15, 0.20, 0.25, 0.25, 0.15]
+
+
+def test_sampler_metadata_marks_no_default_column_as_changed(scenario_run):
+    result, _ = scenario_run
+    [mat] = result.asset_materializations_for_node("sampler_config")
+    table = mat.metadata["weights"].value
+    assert "| scenario_type |" in table and "| yes |" not in table
 
 
 def test_metadata_shows_rows_distribution_and_preview(scenario_run):
@@ -132,3 +139,16 @@ def test_llm_columns_through_the_managed_server(tmp_path):
     # the run's server is gone once the run has ended
     pid = meta["llm_server_pid"].value
     assert pid > 0 and not pid_alive(pid)
+    assert meta["llm_cache_hits"].value == 0
+
+    # nothing changed: every accepted answer comes from the cache and the rows keep their exact text
+    first = _sha(tmp_path / "scenarios.parquet")
+    again = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=4)
+    assert again.success
+    meta2 = again.asset_materializations_for_node("scenarios")[-1].metadata
+    assert meta2["llm_cache_hits"].value == meta["llm_rows_succeeded"].value + judged
+    df2 = pd.read_parquet(tmp_path / "scenarios.parquet")
+    text = ["scenario_narrative", "expected_summary", "reasoning_key_points", "scenario_hash"]
+    pd.testing.assert_frame_equal(df[df["generation_mode"] == "llm"][text], df2[df2["generation_mode"] == "llm"][text])
+    if meta["judge_unparsed"].value == 0 and meta["llm_rows_failed"].value == 0:
+        assert _sha(tmp_path / "scenarios.parquet") == first

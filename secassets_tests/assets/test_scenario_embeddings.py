@@ -26,6 +26,18 @@ def test_embeddings_materialize_with_their_check(scenario_run):
     npz = np.load(data_dir / "scenario_embeddings" / "embeddings.npz")
     assert npz["scenario_embedding"].shape == (len(scenarios), 384)
     assert np.allclose(npz["reasoning_embedding"][3], table.loc[3, "reasoning_embedding"])
+    assert meta["texts_embedded"].value + meta["cache_hits"].value == 2 * len(scenarios)
+
+    outputs = [data_dir / "scenario_embeddings.parquet", data_dir / "scenario_embeddings" / "embeddings.npz"]
+    before = [p.read_bytes() for p in outputs]
+    again = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=dg.AssetSelection.assets("scenario_embeddings"),
+        resources=build_resources(str(data_dir), llm=LlamaServerResource(mode="off")),
+    )
+    meta = again.asset_materializations_for_node("scenario_embeddings")[-1].metadata
+    assert meta["texts_embedded"].value == 0 and meta["cache_hits"].value == 2 * len(scenarios)
+    assert [p.read_bytes() for p in outputs] == before  # an unchanged re-run writes the same bytes
 
 
 def test_check_fails_on_nan_missing_rows_and_wrong_dimension(scenario_run):

@@ -4,7 +4,7 @@ from secassets.checks.leaderboard_checks import regression_result
 def _board(in_range, ci_low, parse=1.0):
     rate = lambda m, lo: {"mean": m, "ci_low": lo, "ci_high": min(1.0, m + (m - lo)), "n": 40}
     return {
-        "run_id": "r",
+        "evaluations_fingerprint": "f",
         "thresholds": {"error_margin": 0.0, "warn_drop": 0.02},
         "templates": {"basic": {"in_range_accuracy": rate(in_range, ci_low), "parse_rate": rate(parse, parse - 0.02)}},
     }

@@ -82,7 +82,10 @@ def prompt_evaluations(
             raise dg.Failure(description=str(exc)) from None
         outputs[key] = df
         summary = summarize(df)
-        summaries.append({"template": key, **summary, "server_calls": stats.server_calls, "transport_errors": stats.transport_errors})
+        summaries.append({
+            "template": key, **summary, "cache_hits": stats.cache_hits, "server_calls": stats.server_calls,
+            "transport_errors": stats.transport_errors,
+        })
         context.log.info(
             f"{key}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f}, "
             f"{stats.cache_hits} cache hits, {stats.server_calls} server calls"

@@ -10,14 +10,13 @@ report with plots at data/template_leaderboard/report.html.
 
 import base64
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from secassets.leaderboard import RegressionThresholds, build_leaderboard
+from secassets.leaderboard import RegressionThresholds, build_leaderboard, evaluations_fingerprint
 from secassets.partitions import TEMPLATE_PARTITIONS
 from secassets.reports import accuracy_plot, deviation_plot, leaderboard_table, pairwise_table, render_html
 from secassets.resources.local_files import LocalFiles
@@ -51,8 +50,8 @@ def template_leaderboard(
     board = build_leaderboard(prompt_evaluations, seed=config.seed)
     board["thresholds"] = RegressionThresholds(error_margin=config.error_margin, warn_drop=config.warn_drop).model_dump()
     board["missing_templates"] = missing
-    board["run_id"] = context.run.run_id
-    board["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    # What was ranked, not when: the same evaluations give the same bytes (the run is in Dagster's history).
+    board["evaluations_fingerprint"] = evaluations_fingerprint(prompt_evaluations)
     current = local_files.path("template_leaderboard.json")
     if current.exists():
         write_text(local_files.path("template_leaderboard", "previous.json"), current.read_text())
@@ -64,7 +63,9 @@ def template_leaderboard(
         write_bytes(local_files.path("template_leaderboard", f"{name}.png"), lambda p, png=png: p.write_bytes(png))
     report = write_text(
         local_files.path("template_leaderboard", "report.html"),
-        render_html(board, plots, {"run": context.run.run_id, "created": board["created_at"], "missing templates": missing or "none"}),
+        render_html(board, plots, {
+            "evaluations fingerprint": board["evaluations_fingerprint"], "missing templates": missing or "none",
+        }),
     )
     best = board["ranking"][0]
     context.add_output_metadata(
@@ -73,6 +74,7 @@ def template_leaderboard(
             "best_in_range_accuracy": board["templates"][best]["in_range_accuracy"]["mean"],
             "templates": len(board["templates"]),
             "missing_templates": ", ".join(missing) or "none",
+            "evaluations_fingerprint": board["evaluations_fingerprint"],
             "leaderboard": dg.MetadataValue.md(leaderboard_table(board)),
             "pairwise_tests": dg.MetadataValue.md(pairwise_table(board) if board["pairwise"] else "fewer than two templates"),
             "accuracy_plot": dg.MetadataValue.md(f"![accuracy](data:image/png;base64,{base64.b64encode(plots['accuracy']).decode()})"),

@@ -10,7 +10,6 @@ Output: data/multimodal_ground_truth.parquet.
 """
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -95,7 +94,6 @@ def multimodal_ground_truth(
             "object_count": len(record["detected_objects"]), "risk_score": record["risk_score"], "risk_level": record["risk_level"],
             "reasoning": record["reasoning"], "concerning_factors": json.dumps(record["concerning_factors"]),
             "mitigating_factors": json.dumps(record["mitigating_factors"]), "scene": json.dumps(record["scene"]),
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         })
     df = pd.DataFrame(rows)
     df["risk_score"] = df["risk_score"].astype("Int16")

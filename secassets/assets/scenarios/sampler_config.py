@@ -27,6 +27,12 @@ class SamplerConfigParams(dg.Config):
     )
 
 
+def _changed(weights: dict[str, float], defaults: dict[str, float]) -> bool:
+    """Float noise from normalizing (0.3 vs 0.30000000000000004) is not a change."""
+    total = sum(defaults.values())
+    return any(abs(weights[k] - v / total) > 1e-9 for k, v in defaults.items())
+
+
 @dg.asset(
     description="NeMo Data Designer config of the 7 weighted sampler columns (time_of_day, day_type, "
     "camera_location, detection_count, primary_object, scenario_type, enrichment_level), written as "
@@ -46,7 +52,7 @@ def sampler_config(context: dg.AssetExecutionContext, config: SamplerConfigParam
     load_sampler_builder(path)  # prove the YAML round-trips before anyone depends on it
     rows = [
         {"column": c, "weights": ", ".join(f"{k}={v:.3f}" for k, v in spec.weights[c].items()),
-         "changed": "yes" if spec.weights[c] != DEFAULT_WEIGHTS[c] else ""}
+         "changed": "yes" if _changed(spec.weights[c], DEFAULT_WEIGHTS[c]) else ""}
         for c in SAMPLER_COLUMNS
     ]
     context.add_output_metadata(

@@ -68,7 +68,8 @@ def scenarios(
         llm_settings = LLMColumnSettings(
             base_url=llm.openai_base_url, model=llm.model or "secassets-writer", api_key_env=llm.api_key_env or None,
             rows=config.llm_rows, max_parallel_requests=client.total_slots, request_timeout_s=llm.request_timeout_s,
-            seed=spec.seed,
+            seed=spec.seed, model_id=llm.model_identity(),
+            cache_dir=local_files.path("scenarios", "llm_cache"),  # delete it to ask the model again
         )
     context.log.info(
         f"Generating {spec.num_scenarios} scenarios with seed {spec.seed} through Data Designer"
@@ -97,6 +98,7 @@ def scenarios(
             "llm_rows_succeeded": result.llm.succeeded,
             "llm_rows_failed": result.llm.failed,
             "judge_unparsed": result.llm.judge_unparsed,
+            "llm_cache_hits": result.llm.cache_hits,
             **llm.device_metadata(),
             "llm_server_pid": llm.server_pid or 0,
         }
