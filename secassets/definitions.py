@@ -32,6 +32,16 @@ from secassets.resources.vision_model import VisionModel
 from secassets.sensors.alert_sensor import alert_on_failures
 
 
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer (e.g. 99 = all layers on the GPU), got {raw!r}") from None
+
+
 def llm_resource_from_env() -> LlamaServerResource:
     """The deployment's LLM: 'local' (default) manages llama.cpp with the bundled model; 'production'
     attaches to SECASSETS_LLM_BASE_URLS (comma-separated), keyed by the env var named in
@@ -51,7 +61,7 @@ def llm_resource_from_env() -> LlamaServerResource:
         mode="managed",
         model_path=os.environ.get("SECASSETS_LLM_MODEL_PATH", ""),
         binary=os.environ.get("SECASSETS_LLM_BINARY", ""),
-        n_gpu_layers=int(os.environ.get("SECASSETS_LLM_N_GPU_LAYERS", "0")),
+        n_gpu_layers=_int_env("SECASSETS_LLM_N_GPU_LAYERS", 0),
     )
 
 

@@ -458,15 +458,15 @@ def _cached_designer_pass(
     make_builder: Callable[[LLMColumnSettings, pd.DataFrame], dd.DataDesignerConfigBuilder],
     seed: pd.DataFrame,
     outputs: tuple[str, ...],
-    accept: Callable[[dict[str, Any]], bool],
     workdir: Path,
     name: str,
 ) -> tuple[pd.DataFrame, int]:
     """A Data Designer pass that asks the model only for seed rows without a cached answer.
 
     The key is the model identity, the pass fingerprint and the seed row's content (not its
-    position), so unchanged rows keep their exact text on every re-run. Only accepted answers are
-    stored: a failure is retried next time, never replayed.
+    position), so unchanged rows keep their exact text on every re-run. As for the evaluations,
+    every answer the model returned is stored, also one that then fails to parse (it stays a
+    failure when replayed); a row Data Designer dropped (no answer) is asked again next time.
     """
     cache = ResponseCache(settings.cache_dir) if settings.cache_dir is not None else None
     fingerprint = pass_fingerprint(make_builder(settings, seed))
@@ -490,7 +490,7 @@ def _cached_designer_pass(
     for r in fresh.to_dict("records"):
         answer = {c: _jsonable(r.get(c)) for c in outputs}
         rows.append({"row_id": int(r["row_id"]), **answer})
-        if cache is not None and accept(answer):
+        if cache is not None:
             cache.put(keys[int(r["row_id"])], answer)
     return pd.DataFrame(rows, columns=["row_id", *outputs]), len(cached)
 
@@ -532,8 +532,7 @@ def _run_llm_columns(
     rows = stratified_sample(df, min(settings.rows, len(df)), "scenario_type", settings.seed)
     print(f"LLM columns for {len(rows)} of {len(df)} scenarios through {settings.base_url}", flush=True)
     written, text_hits = _cached_designer_pass(
-        settings, _writer_builder, _llm_seed_frame(df, rows), text_columns,
-        lambda a: all(isinstance(a[c], str) and a[c].strip() for c in text_columns), workdir, "text",
+        settings, _writer_builder, _llm_seed_frame(df, rows), text_columns, workdir, "text"
     )
     df = df.copy()
     by_id = {int(r["row_id"]): r for r in written.to_dict("records")}
@@ -557,7 +556,7 @@ def _run_llm_columns(
         seed["expected_summary"] = [df.at[i, "expected_summary"] for i in ok]
         seed["reasoning_key_points"] = [df.at[i, "reasoning_key_points"] for i in ok]
         judged, judge_hits = _cached_designer_pass(
-            settings, _judge_builder, seed, ("judge",), lambda a: _judge_scores(a["judge"]) is not None, workdir, "judge"
+            settings, _judge_builder, seed, ("judge",), workdir, "judge"
         )
         for r in judged.to_dict("records"):
             scores = _judge_scores(r.get("judge"))

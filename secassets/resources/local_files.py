@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from secassets.constants import default_data_dir
 from secassets.schema import ARROW_SCHEMAS
@@ -18,7 +18,7 @@ from secassets.storage import CorruptOutputError, read_parquet, write_json, writ
 class LocalFiles(dg.ConfigurableResource):
     """The output folder (data/ by default, or SECASSETS_DATA_DIR) that assets write side files into."""
 
-    base_dir: str = str(default_data_dir())
+    base_dir: str = Field(default=str(default_data_dir()), description="Folder of side files (reports, plots, caches).")
 
     def path(self, *parts: str) -> Path:
         return Path(self.base_dir).joinpath(*parts)
@@ -27,7 +27,7 @@ class LocalFiles(dg.ConfigurableResource):
 class LocalFilesIOManager(dg.ConfigurableIOManager):
     """DataFrames as parquet, Pydantic models and dicts as JSON, at data/<asset>[/<partition>]."""
 
-    base_dir: str = str(default_data_dir())
+    base_dir: str = Field(default=str(default_data_dir()), description="Folder of asset outputs (data/ by default).")
 
     def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str, partition: str | None = None) -> Path:
         key = context.asset_key.path

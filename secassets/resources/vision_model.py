@@ -1,7 +1,7 @@
 """VisionModel: the stronger vision model whose answers are multimodal ground truth.
 
 Enabled when its API key variable is set (default NVIDIA_API_KEY, NVIDIA's OpenAI-compatible
-endpoint) or when base_url points at a local vision-language server; otherwise rendered images
+endpoint) or when local=True with base_url at a local vision-language server; otherwise rendered images
 use the renderer's own record as ground truth and curated images are reported as lacking it.
 """
 
@@ -15,6 +15,8 @@ from secassets.vision_truth import VisionClient
 
 
 class VisionModel(dg.ConfigurableResource):
+    """Which vision model answers for the images; off (no key, not local) means no model truth."""
+
     base_url: str = Field(default="https://integrate.api.nvidia.com", description="OpenAI-compatible base URL (without /v1).")
     model: str = Field(default="meta/llama-3.2-90b-vision-instruct", description="Vision model name.")
     api_key_env: str = Field(default="NVIDIA_API_KEY", description="Env var with the key; empty for a local server.")

@@ -141,14 +141,10 @@ def test_llm_columns_through_the_managed_server(tmp_path):
     assert pid > 0 and not pid_alive(pid)
     assert meta["llm_cache_hits"].value == 0
 
-    # nothing changed: every accepted answer comes from the cache and the rows keep their exact text
+    # nothing changed: every answer comes from the cache (no model call) and the file is the same
     first = _sha(tmp_path / "scenarios.parquet")
     again = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=4)
     assert again.success
     meta2 = again.asset_materializations_for_node("scenarios")[-1].metadata
-    assert meta2["llm_cache_hits"].value == meta["llm_rows_succeeded"].value + judged
-    df2 = pd.read_parquet(tmp_path / "scenarios.parquet")
-    text = ["scenario_narrative", "expected_summary", "reasoning_key_points", "scenario_hash"]
-    pd.testing.assert_frame_equal(df[df["generation_mode"] == "llm"][text], df2[df2["generation_mode"] == "llm"][text])
-    if meta["judge_unparsed"].value == 0 and meta["llm_rows_failed"].value == 0:
-        assert _sha(tmp_path / "scenarios.parquet") == first
+    assert meta2["llm_cache_hits"].value == 4 + meta["llm_rows_succeeded"].value  # text pass + judge pass
+    assert _sha(tmp_path / "scenarios.parquet") == first
