@@ -45,6 +45,7 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/scenario_generation.py
 	$(PY) benchmarks/embedding_throughput.py
 	$(PY) benchmarks/evaluation_throughput.py
+	$(PY) benchmarks/pipeline_rerun.py
 
 clean-data:
 	find data -mindepth 1 -not -name README.md -delete

@@ -401,7 +401,8 @@ def _judge_builder(settings: LLMColumnSettings, seed: pd.DataFrame) -> dd.DataDe
     judge = dd.ModelConfig(
         alias=JUDGE_ALIAS, model=settings.model, provider=LLM_PROVIDER,
         inference_parameters=dd.ChatCompletionInferenceParams(
-            temperature=0.0, max_tokens=700, max_parallel_requests=settings.max_parallel_requests,
+            # room for the longest answer the grammar admits (+ end of turn): a judge answer is never cut
+            temperature=0.0, max_tokens=sp.judge_answer_max_chars() + 16, max_parallel_requests=settings.max_parallel_requests,
             timeout=int(settings.request_timeout_s), extra_body={"grammar": sp.judge_answer_grammar()},
         ),
     )

@@ -47,13 +47,22 @@ def judge_answer_grammar() -> str:
     """GBNF for the judge's answer: compact JSON with no free whitespace, bounded reasoning, scores 1-4.
 
     A grammar rather than response_format: with a JSON schema the tiny default model sometimes
-    emits whitespace until the token limit, which Data Designer then cannot parse.
+    emits whitespace until the token limit, which Data Designer then cannot parse. Reasoning is
+    printable ASCII, one byte a character, so the answer can never need more tokens than
+    judge_answer_max_chars() (a token is at least one byte): max_tokens set to that never cuts it.
     """
     rubrics = ' "," '.join(f'"\\"{r}\\":" rubric' for r in JUDGE_RUBRICS)
     return "\n".join(
         [
             f'root ::= "{{" {rubrics} "}}"',
             'rubric ::= "{\\"reasoning\\":\\"" text "\\",\\"score\\":" [1-4] "}"',
-            f"text ::= [^\"\\\\\\n]{{1,{JUDGE_REASONING_MAX_CHARS}}}",
+            f"text ::= [\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]{{1,{JUDGE_REASONING_MAX_CHARS}}}",
         ]
     )
+
+
+def judge_answer_max_chars() -> int:
+    """Length of the longest answer judge_answer_grammar() admits."""
+    rubric = len('{"reasoning":"","score":1}') + JUDGE_REASONING_MAX_CHARS
+    keys = sum(len(f'"{r}":') for r in JUDGE_RUBRICS)
+    return 2 + keys + len(JUDGE_RUBRICS) * rubric + (len(JUDGE_RUBRICS) - 1)
