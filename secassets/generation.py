@@ -324,7 +324,9 @@ def finalize(raw: pd.DataFrame, generation_mode: str) -> tuple[pd.DataFrame, int
 class LLMColumnSettings(BaseModel):
     """Where and how the scenario LLM columns are generated (an OpenAI-compatible endpoint)."""
 
-    base_url: str  # OpenAI-compatible base, e.g. http://127.0.0.1:PORT/v1
+    # OpenAI-compatible base, e.g. http://127.0.0.1:PORT/v1; "" = ask the parent process for it (and
+    # for max_parallel_requests) only once a row misses the cache, so a fully cached run starts no server.
+    base_url: str = ""
     model: str = "secassets-writer"
     api_key_env: str | None = None  # the variable's name; the key itself never leaves the environment
     rows: int = 8
@@ -454,8 +456,33 @@ def pass_fingerprint(builder: dd.DataDesignerConfigBuilder) -> dict[str, Any]:
     return {"models": models, "columns": [c.model_dump(mode="json") for c in builder.get_column_configs()]}
 
 
+ENDPOINT_REQUEST = "@@secassets: llm endpoint?"
+Endpoint = Callable[[], tuple[str, int]]  # -> (OpenAI-compatible base URL, concurrent request slots)
+
+
+class _LazyEndpoint:
+    """The worker's settings, completed with an endpoint from the parent on first need."""
+
+    def __init__(self, settings: LLMColumnSettings) -> None:
+        self._settings = settings
+
+    def __call__(self) -> LLMColumnSettings:
+        if not self._settings.base_url:
+            print(ENDPOINT_REQUEST, flush=True)
+            answer = sys.stdin.readline().strip()
+            if not answer:
+                raise ScenarioGenerationError("no LLM endpoint: the parent process could not provide one")
+            reply = json.loads(answer)
+            self._settings = self._settings.model_copy(
+                update={"base_url": reply["base_url"], "max_parallel_requests": reply["max_parallel_requests"]}
+            )
+            print(f"LLM endpoint {self._settings.base_url} ({self._settings.max_parallel_requests} slots)", flush=True)
+        return self._settings
+
+
 def _cached_designer_pass(
     settings: LLMColumnSettings,
+    endpoint: Callable[[], LLMColumnSettings],
     make_builder: Callable[[LLMColumnSettings, pd.DataFrame], dd.DataDesignerConfigBuilder],
     seed: pd.DataFrame,
     outputs: tuple[str, ...],
@@ -486,7 +513,8 @@ def _cached_designer_pass(
         print(f"Data Designer {name} pass: {len(cached)} of {len(seed)} rows from the cache", flush=True)
     fresh = pd.DataFrame(columns=["row_id"])
     if len(todo):
-        fresh = _designer_pass(settings, make_builder(settings, todo), len(todo), workdir, name)
+        live = endpoint()
+        fresh = _designer_pass(live, make_builder(live, todo), len(todo), workdir, name)
     rows = list(cached)
     for r in fresh.to_dict("records"):
         answer = {c: _jsonable(r.get(c)) for c in outputs}
@@ -531,9 +559,10 @@ def _run_llm_columns(
     then judge those rows. Two passes, so a judge answer that fails to parse costs only the scores."""
     text_columns = ("scenario_narrative", "expected_summary", "reasoning_key_points")
     rows = stratified_sample(df, min(settings.rows, len(df)), "scenario_type", settings.seed)
-    print(f"LLM columns for {len(rows)} of {len(df)} scenarios through {settings.base_url}", flush=True)
+    print(f"LLM columns for {len(rows)} of {len(df)} scenarios", flush=True)
+    endpoint = _LazyEndpoint(settings)
     written, text_hits = _cached_designer_pass(
-        settings, _writer_builder, _llm_seed_frame(df, rows), text_columns, workdir, "text"
+        settings, endpoint, _writer_builder, _llm_seed_frame(df, rows), text_columns, workdir, "text"
     )
     df = df.copy()
     by_id = {int(r["row_id"]): r for r in written.to_dict("records")}
@@ -557,7 +586,7 @@ def _run_llm_columns(
         seed["expected_summary"] = [df.at[i, "expected_summary"] for i in ok]
         seed["reasoning_key_points"] = [df.at[i, "reasoning_key_points"] for i in ok]
         judged, judge_hits = _cached_designer_pass(
-            settings, _judge_builder, seed, ("judge",), workdir, "judge"
+            settings, endpoint, _judge_builder, seed, ("judge",), workdir, "judge"
         )
         for r in judged.to_dict("records"):
             scores = _judge_scores(r.get("judge"))
@@ -619,6 +648,7 @@ def generate_scenarios(
     log: Log | None = None,
     timeout_s: float = 1800.0,
     llm: LLMColumnSettings | None = None,
+    endpoint: Endpoint | None = None,
 ) -> GenerationResult:
     """Generate spec.num_scenarios rows with Data Designer in a worker process, bounded by timeout_s.
 
@@ -635,9 +665,11 @@ def generate_scenarios(
     env = {**os.environ, "PYTHONHASHSEED": "0", "DATA_DESIGNER_HOME": str(workdir / "data_designer_home")}
     env["PYTHONUNBUFFERED"] = "1"
     tail: list[str] = []
+    endpoint_error: Exception | None = None
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "secassets.generation", str(job / "request.json")],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -649,12 +681,17 @@ def generate_scenarios(
             assert proc.stdout is not None
             for line in proc.stdout:
                 line = line.rstrip()
+                if line == ENDPOINT_REQUEST:  # a row missed the cache: now the server is needed
+                    endpoint_error = _answer_endpoint_request(proc, endpoint)
+                    continue
                 tail = (tail + [line])[-20:]
                 if log is not None and line:
                     log(line)
             code = proc.wait()
         finally:
             timer.cancel()
+        if endpoint_error is not None:
+            raise ScenarioGenerationError(f"the LLM for the scenario LLM columns is not available: {endpoint_error}")
         if code != 0:
             why = f"timed out after {timeout_s:.0f} s" if code in (-9, 137) else f"exited with code {code}"
             last = "\n".join(tail)
@@ -670,6 +707,24 @@ def generate_scenarios(
         )
     finally:
         shutil.rmtree(job, ignore_errors=True)
+
+
+def _answer_endpoint_request(proc: subprocess.Popen[str], endpoint: Endpoint | None) -> Exception | None:
+    """Reply to the worker's endpoint request: JSON with the URL and slots, or an empty line on error."""
+    assert proc.stdin is not None
+    error: Exception | None = None
+    reply = ""
+    if endpoint is None:
+        error = RuntimeError("generate_scenarios was given no endpoint and the settings have no base_url")
+    else:
+        try:
+            base_url, slots = endpoint()
+            reply = json.dumps({"base_url": base_url, "max_parallel_requests": slots})
+        except Exception as exc:  # noqa: BLE001 - reported to the caller with its own message
+            error = exc
+    proc.stdin.write(reply + "\n")
+    proc.stdin.flush()
+    return error
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -111,6 +111,10 @@ class ServerSettings:
         return cmd + list(self.extra_args)
 
 
+def missing_model_error(path: Path) -> LlamaServerError:
+    return LlamaServerError(f"model file {path} does not exist (model_path setting); point model_path at a GGUF file")
+
+
 class ManagedLlamaServer:
     """One llama-server child process bound to 127.0.0.1."""
 
@@ -139,7 +143,7 @@ class ManagedLlamaServer:
     def _check_inputs(self) -> None:
         model = self.settings.model_path
         if not model.is_file():
-            raise LlamaServerError(f"model file {model} does not exist (model_path setting); point model_path at a GGUF file")
+            raise missing_model_error(model)
         if self.settings.port and port_in_use(self.settings.port):
             raise LlamaServerError(
                 f"port {self.settings.port} on 127.0.0.1 is already in use (port setting); choose another port or 0 for a free one"

@@ -29,3 +29,29 @@ def test_longest_grammar_answer_fits_the_judge_token_budget():
     [text_class] = re.findall(r"^text ::= (\[.*\])\{", judge_answer_grammar(), re.MULTILINE)
     allowed = {chr(c) for c in range(0x300) if re.fullmatch(text_class, chr(c))}  # GBNF \xHH reads as Python's
     assert allowed == {chr(c) for c in range(0x20, 0x7F)} - {'"', "\\"}
+
+
+def test_an_llm_that_cannot_start_fails_generation_with_its_reason(tmp_path):
+    """Test double: an endpoint provider whose server never comes up."""
+    from pathlib import Path
+
+    import pytest
+
+    from secassets.generation import (
+        LLMColumnSettings,
+        ScenarioGenerationError,
+        generate_scenarios,
+        sampler_config_builder,
+        write_sampler_yaml,
+    )
+    from secassets.llama_server import LlamaServerError
+    from secassets.sampling import SamplerSpec
+
+    def dead_server_endpoint() -> tuple[str, int]:
+        raise LlamaServerError("llama.cpp server exited with code 1 before /health answered")
+
+    spec = SamplerSpec(num_scenarios=20)
+    yaml_path = write_sampler_yaml(sampler_config_builder(spec), Path(tmp_path) / "s.yaml")
+    settings = LLMColumnSettings(rows=2, model_id="test", cache_dir=Path(tmp_path) / "cache")
+    with pytest.raises(ScenarioGenerationError, match="not available: llama.cpp server exited with code 1"):
+        generate_scenarios(spec, yaml_path, Path(tmp_path) / "work", llm=settings, endpoint=dead_server_endpoint)

@@ -23,7 +23,13 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from secassets.device import gguf_info, gpu_info, model_identity
-from secassets.llama_server import LlamaServerError, ManagedLlamaServer, ServerSettings, bundled_model_path
+from secassets.llama_server import (
+    LlamaServerError,
+    ManagedLlamaServer,
+    ServerSettings,
+    bundled_model_path,
+    missing_model_error,
+)
 from secassets.llm_client import LlamaClient, slot_capacity
 
 
@@ -136,8 +142,12 @@ class LlamaServerResource(dg.ConfigurableResource):
         return f"{self.client().base_urls[0]}/v1"
 
     def model_identity(self) -> str:
+        """What every cache key names as the model; for a managed server, read from the GGUF file."""
         if self.mode == "managed":
-            return model_identity(self.resolved_model_path())
+            path = self.resolved_model_path()
+            if not path.is_file():
+                raise missing_model_error(path)
+            return model_identity(path)
         return self.model or ",".join(self.base_urls)
 
     def device_metadata(self) -> dict[str, Any]:

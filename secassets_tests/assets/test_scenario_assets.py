@@ -1,11 +1,13 @@
 import hashlib
 import json
 
+import dagster as dg
 import data_designer.config as dd
 import pandas as pd
 import yaml
 
 from secassets.constants import SAMPLER_COLUMNS
+from secassets.definitions import build_resources, defs
 from secassets.resources.llama_server import LlamaServerResource
 from secassets.schema import SCENARIO_COLUMNS
 from secassets.validation import bundle_from_row
@@ -97,10 +99,6 @@ def test_zero_weights_and_negative_counts_fail(tmp_path):
 
 
 def test_unreadable_config_yaml_names_the_file_and_the_fix(tmp_path, scenario_run):
-    import dagster as dg
-
-    from secassets.definitions import build_resources, defs
-
     assert materialize_scenarios(tmp_path, num_scenarios=20).success
     yaml_path = tmp_path / "sampler_config" / "data_designer_config.yaml"
     yaml_path.write_text("data_designer: [this is not: a config")
@@ -147,4 +145,20 @@ def test_llm_columns_through_the_managed_server(tmp_path):
     assert again.success
     meta2 = again.asset_materializations_for_node("scenarios")[-1].metadata
     assert meta2["llm_cache_hits"].value == 4 + meta["llm_rows_succeeded"].value  # text pass + judge pass
+    assert meta2["llm_server_pid"].value == 0  # no row missed the cache, so no server was started
     assert _sha(tmp_path / "scenarios.parquet") == first
+
+
+def test_a_missing_model_file_fails_with_the_fix_and_writes_nothing(tmp_path):
+    missing = tmp_path / "models" / "nemotron.gguf"
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=dg.AssetSelection.assets("sampler_config", "scenarios"),
+        resources=build_resources(str(tmp_path), llm=LlamaServerResource(mode="managed", model_path=str(missing))),
+        run_config={"ops": {"scenarios": {"config": {"llm_rows": 2}}}},
+        raise_on_error=False,
+    )
+    assert not result.success
+    message = result.failure_data_for_node("scenarios").error.message
+    assert str(missing) in message and "point model_path at a GGUF file" in message
+    assert not (tmp_path / "scenarios.parquet").exists()

@@ -59,7 +59,10 @@ def prompt_evaluations(
     per_family = None if config.edge_cases_per_family < 0 else config.edge_cases_per_family
     rows = evaluation_set(scenarios, enrichment_edge_cases, config.evaluation_size, config.seed, per_family)
     cache = ResponseCache(local_files.path("prompt_evaluations", "cache"))
-    model_id = llm.model_identity()
+    try:
+        model_id = llm.model_identity()
+    except LlamaServerError as exc:
+        raise dg.Failure(description=str(exc)) from None
 
     def complete(prompt: str, schema: dict | None, s: EvaluationSettings) -> Completion:
         return llm.client().complete(prompt, n_predict=s.n_predict, json_schema=schema, temperature=s.temperature, seed=s.seed)

@@ -64,6 +64,10 @@ def local_pipeline_results(
     by_hash = scenarios.set_index("scenario_hash").to_dict("index")
     cache = ResponseCache(local_files.path("local_pipeline_results", "cache"))
     settings = EvaluationSettings()
+    try:
+        model_id = llm.model_identity()
+    except LlamaServerError as exc:
+        raise dg.Failure(description=str(exc)) from None
     rows, calls = [], 0
     detect_times: list[float] = []  # run facts go to metadata, so an unchanged re-run writes the same rows
     for gt in multimodal_ground_truth.to_dict("records"):
@@ -80,7 +84,7 @@ def local_pipeline_results(
             continue
         prompt = template.render(_template_row(found, scenario))
         schema = template.answer_schema()
-        key = cache_key(llm.model_identity(), prompt, settings.params(), schema)
+        key = cache_key(model_id, prompt, settings.params(), schema)
         hit = cache.get(key)
         try:
             if hit is None:

@@ -62,15 +62,19 @@ def scenarios(
     llm_settings = None
     if llm.enabled and config.llm_rows > 0:
         try:
-            client = llm.client()
+            model_id = llm.model_identity()
         except LlamaServerError as exc:
             raise dg.Failure(description=str(exc)) from None
         llm_settings = LLMColumnSettings(
-            base_url=llm.openai_base_url, model=llm.model or "secassets-writer", api_key_env=llm.api_key_env or None,
-            rows=config.llm_rows, max_parallel_requests=client.total_slots, request_timeout_s=llm.request_timeout_s,
-            seed=spec.seed, model_id=llm.model_identity(),
+            model=llm.model or "secassets-writer", api_key_env=llm.api_key_env or None, rows=config.llm_rows,
+            request_timeout_s=llm.request_timeout_s, seed=spec.seed, model_id=model_id,
             cache_dir=local_files.path("scenarios", "llm_cache"),  # delete it to ask the model again
         )
+
+    def endpoint() -> tuple[str, int]:
+        """Called only when a row misses the cache: starts (or reaches) the run's server then."""
+        return llm.openai_base_url, llm.client().total_slots
+
     context.log.info(
         f"Generating {spec.num_scenarios} scenarios with seed {spec.seed} through Data Designer"
         + (f"; LLM columns for {config.llm_rows} of them" if llm_settings else "; no LLM columns")
@@ -83,6 +87,7 @@ def scenarios(
             log=lambda line: (context.log.warning if " WARNING" in line or "ERROR" in line else context.log.info)(line),
             timeout_s=config.generation_timeout_s,
             llm=llm_settings,
+            endpoint=endpoint,
         )
     except ScenarioGenerationError as exc:
         raise dg.Failure(description=str(exc)) from None
