@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,14 +32,27 @@ def outputs(data: Path) -> dict[str, str]:
     return found
 
 
-def run(env: dict[str, str]) -> float:
+def run(env: dict[str, str]) -> tuple[float, str]:
+    """Wall time and the run's log."""
     dagster = str(Path(sys.executable).parent / "dagster")
     start = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [dagster, "job", "execute", "-m", "secassets.definitions", "-j", "full_pipeline"],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, done.stdout + done.stderr
+
+
+UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def slowest_steps(log: str, n: int = 3) -> str:
+    """The n longest steps from Dagster's 'Finished execution of step "X" in 2m33s.' lines."""
+    seconds = []
+    for step, duration in re.findall(r'Finished execution of step "([^"]+)" in ([0-9hms.]+?)\.?\s', log):
+        total = sum(float(v) * UNIT_SECONDS[u] for v, u in re.findall(r"([0-9.]+)(ms|h|m|s)", duration))
+        seconds.append((total, step))
+    return ", ".join(f"{step} {s:.1f} s" for s, step in sorted(seconds, reverse=True)[:n])
 
 
 def main() -> None:
@@ -47,15 +61,17 @@ def main() -> None:
         home.mkdir()
         shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
         env = {**os.environ, "DAGSTER_HOME": str(home), "SECASSETS_DATA_DIR": str(data), "NEMO_TELEMETRY_ENABLED": "false"}
-        cold = run(env)
+        cold, cold_log = run(env)
         first = outputs(data)
-        warm = run(env)
+        warm, warm_log = run(env)
         second = outputs(data)
+        asked = re.findall(r"(Data Designer \w+ pass: \d+ of \d+ rows from the cache|LLM endpoint [^\n]*)", warm_log)
     same = sum(1 for k, v in first.items() if second.get(k) == v)
     changed = sorted(k for k, v in first.items() if second.get(k) != v)
     added = sorted(set(second) - set(first))
-    print(f"pipeline/cold run: {cold:.1f} s")
-    print(f"pipeline/unchanged re-run: {warm:.1f} s")
+    print(f"pipeline/cold run: {cold:.1f} s (slowest steps: {slowest_steps(cold_log)})")
+    print(f"pipeline/unchanged re-run: {warm:.1f} s (slowest steps: {slowest_steps(warm_log)})")
+    print(f"re-run scenario LLM passes: {'; '.join(asked) or 'none'}")
     print(f"pipeline/cold : re-run = {cold / warm:.1f}x")
     print(f"outputs byte-identical after the re-run: {same}/{len(first)}" + (f"; changed: {changed}" if changed else ""))
     if added:

@@ -93,7 +93,7 @@ class ServerSettings:
     model_path: Path
     binary: str = ""
     n_gpu_layers: int = 0
-    ctx_size: int = 8192
+    ctx_size: int = 16384
     parallel: int = 4
     threads: int = 0
     port: int = 0

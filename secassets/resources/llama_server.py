@@ -43,7 +43,10 @@ class LlamaServerResource(dg.ConfigurableResource):
     binary: str = Field(default="", description="managed: llama-server binary; empty = bundled secassets-llama-server.")
     model_path: str = Field(default="", description="managed: GGUF file; empty = bundled SmolLM2-135M-Instruct Q4_1.")
     n_gpu_layers: int = Field(default=0, description="managed: layers offloaded to the GPU (99 = all).")
-    ctx_size: int = Field(default=8192, description="managed: total context across slots.")
+    ctx_size: int = Field(
+        default=16384,
+        description="managed: total context across slots; each slot gets ctx_size / parallel tokens for prompt + answer.",
+    )
     parallel: int = Field(default=4, description="managed: server slots (concurrent requests).")
     threads: int = Field(default=0, description="managed: CPU threads; 0 = llama.cpp default.")
     port: int = Field(default=0, description="managed: port on 127.0.0.1; 0 = pick a free one.")
