@@ -111,10 +111,11 @@ def test_asset_graph_shows_every_asset(page, output_dir):
 
 
 def test_nightly_schedule_is_listed(page):
+    """The schedule row renders its name first and its next tick a moment later: wait for each."""
     _open(page, "/automation")
     page.get_by_text("nightly_prompt_evaluation_schedule", exact=True).wait_for()
-    assert page.get_by_text(re.compile(r"02:00")).first.is_visible()
-    assert page.get_by_text("alert_on_failures", exact=True).is_visible()
+    page.get_by_text(re.compile(r"02:00")).first.wait_for()
+    page.get_by_text("alert_on_failures", exact=True).wait_for()
 
 
 def test_materialize_sampler_config_from_the_ui_and_read_its_check(page, webserver, output_dir):
@@ -125,7 +126,7 @@ def test_materialize_sampler_config_from_the_ui_and_read_its_check(page, webserv
     assert status == "SUCCESS", f"the run ended {status}; dagster dev log tail:\n{webserver.log_tail()}"
     _open(page, "/assets/sampler_config?view=checks")
     page.get_by_text("Passed", exact=True).first.wait_for()
-    assert page.get_by_text("sampler_config_marginals").first.is_visible()
+    page.get_by_text("sampler_config_marginals").first.wait_for()
     page.screenshot(path=str(output_dir / "sampler_config_checks.png"))
 
     runs = graphql(webserver.url, "{ runsOrError { ... on Runs { results { status assetSelection { path } } } } }")
@@ -133,5 +134,5 @@ def test_materialize_sampler_config_from_the_ui_and_read_its_check(page, webserv
     assert run["status"] == "SUCCESS" and run["assetSelection"] == [{"path": ["sampler_config"]}]
     assert (webserver.data_dir / "sampler_config" / "data_designer_config.yaml").is_file()
     _open(page, "/assets/sampler_config")
-    assert page.get_by_text("Latest materialization").is_visible()
-    assert page.get_by_text("data_designer_config.yaml").first.is_visible()
+    page.get_by_text("Latest materialization").wait_for()
+    page.get_by_text("data_designer_config.yaml").first.wait_for()
