@@ -18,6 +18,7 @@ import httpx
 import numpy as np
 
 from secassets.credentials import MissingCredentialError, bearer_headers
+from secassets.storage import write_npz
 
 MINILM_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 MINILM_DIM = 384
@@ -179,8 +180,6 @@ class EmbeddingCache:
 
     def embed(self, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
         """Vectors for texts (in order) and how many came from the cache; only misses reach the model."""
-        from secassets.storage import write_npz
-
         if not texts:
             return np.zeros((0, 0), dtype=np.float32), 0
         known = self._load()

@@ -1,7 +1,19 @@
 import json
 import re
+from pathlib import Path
 
-from secassets.generation import _judge_scores
+import pytest
+
+from secassets.generation import (
+    LLMColumnSettings,
+    ScenarioGenerationError,
+    _judge_scores,
+    generate_scenarios,
+    sampler_config_builder,
+    write_sampler_yaml,
+)
+from secassets.llama_server import LlamaServerError
+from secassets.sampling import SamplerSpec
 from secassets.scenario_prompts import JUDGE_REASONING_MAX_CHARS, judge_answer_grammar, judge_answer_max_chars
 
 RUBRICS = ["relevance", "risk_calibration", "context_usage", "reasoning_quality", "threat_identification", "actionability"]
@@ -33,19 +45,6 @@ def test_longest_grammar_answer_fits_the_judge_token_budget():
 
 def test_an_llm_that_cannot_start_fails_generation_with_its_reason(tmp_path):
     """Test double: an endpoint provider whose server never comes up."""
-    from pathlib import Path
-
-    import pytest
-
-    from secassets.generation import (
-        LLMColumnSettings,
-        ScenarioGenerationError,
-        generate_scenarios,
-        sampler_config_builder,
-        write_sampler_yaml,
-    )
-    from secassets.llama_server import LlamaServerError
-    from secassets.sampling import SamplerSpec
 
     def dead_server_endpoint() -> tuple[str, int]:
         raise LlamaServerError("llama.cpp server exited with code 1 before /health answered")
