@@ -1,0 +1,1 @@
+"""Faults and bad input, injected through the real components (issue: alerts, keys, crashes)."""
