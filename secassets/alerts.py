@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -30,10 +30,23 @@ class Alert:
     job: str = ""
     summary: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
+    partition: str = ""
 
     @property
     def dedupe_key(self) -> str:
-        return f"{self.kind}:{self.run_id}:{self.asset}:{self.check}"
+        return f"{self.kind}:{self.run_id}:{self.asset}:{self.check}:{self.partition}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Outcome of one POST: sent; rejected (the receiver refused this message, retrying cannot help);
+    failed (transport error, 429 or 5xx after every retry: worth trying again later)."""
+
+    outcome: Literal["sent", "rejected", "failed"]
+    detail: str = ""
+
+    def __bool__(self) -> bool:
+        return self.outcome == "sent"
 
 
 def redact(text: str, environ: dict[str, str] | None = None) -> str:
@@ -48,6 +61,8 @@ def redact(text: str, environ: dict[str, str] | None = None) -> str:
 def slack_message(alert: Alert, ui_url: str) -> dict[str, Any]:
     """Slack incoming-webhook JSON: a text fallback and blocks with the key figures and a run link."""
     where = f"{alert.asset} / {alert.check}" if alert.check else (alert.job or alert.asset)
+    if alert.partition:
+        where += f" [{alert.partition}]"
     title = f"[{alert.severity}] {'Check failed' if alert.kind == 'check_failed' else 'Run failed'}: {where}"
     link = f"{ui_url.rstrip('/')}/runs/{alert.run_id}"
     figures = "\n".join(f"• {k}: {v}" for k, v in alert.figures.items())
@@ -62,25 +77,38 @@ def slack_message(alert: Alert, ui_url: str) -> dict[str, Any]:
     }
 
 
+RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+
 def deliver(
     url: str,
     message: dict[str, Any],
     *,
     retries: int = 3,
     backoff_s: float = 1.0,
+    timeout_s: float = 10.0,
     post: Callable[..., httpx.Response] | None = None,
-) -> bool:
-    """POST the message; retry with exponential backoff on transport errors, 429 and 5xx."""
-    send = post or (lambda u, **kw: httpx.post(u, timeout=10.0, **kw))
+) -> Delivery:
+    """POST the message; retry with exponential backoff on transport errors, 408/425/429 and 5xx.
+
+    Any other status >= 300 is the receiver refusing this message (bad payload, revoked hook):
+    retrying cannot help, so it is reported as rejected and the caller moves on. The detail is
+    redacted: the webhook URL is itself a secret and receivers may echo it.
+    """
+    send = post or (lambda u, **kw: httpx.post(u, timeout=timeout_s, **kw))
+    detail = ""
     for attempt in range(retries + 1):
         try:
             response = send(url, json=message)
             if response.status_code < 300:
-                return True
-            if response.status_code != 429 and response.status_code < 500:
-                return False
-        except httpx.HTTPError:
-            pass
+                return Delivery("sent")
+            detail = f"HTTP {response.status_code}: {response.text[:200]}"
+            if response.status_code < 500 and response.status_code not in RETRYABLE_STATUS:
+                return Delivery("rejected", redact(detail))
+        except httpx.InvalidURL as error:
+            return Delivery("failed", redact(f"invalid webhook URL: {error}"))
+        except httpx.HTTPError as error:
+            detail = f"{type(error).__name__}: {error}"
         if attempt < retries:
             time.sleep(backoff_s * (2**attempt))
-    return False
+    return Delivery("failed", redact(f"{detail} (after {retries + 1} attempts)"))

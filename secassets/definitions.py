@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import dagster as dg
+from pydantic import ValidationError
 
 from secassets.assets import coverage as coverage_assets
 from secassets.assets import evaluation as evaluation_assets
@@ -19,6 +20,7 @@ from secassets.checks import (
     scenario_checks,
 )
 from secassets.constants import COVERAGE_GROUP, EVALUATION_GROUP, MULTIMODAL_GROUP, SCENARIOS_GROUP, default_data_dir
+from secassets.endpoints import ENDPOINTS_ENV, resolve_endpoint
 from secassets.jobs import (
     full_pipeline_job,
     nightly_prompt_evaluation_job,
@@ -44,34 +46,60 @@ def _int_env(name: str, default: int) -> int:
 
 def llm_resource_from_env() -> LlamaServerResource:
     """The deployment's LLM: 'local' (default) manages llama.cpp with the bundled model; 'production'
-    attaches to SECASSETS_LLM_BASE_URLS (comma-separated), keyed by the env var named in
-    SECASSETS_LLM_API_KEY_ENV; 'off' disables LLM calls."""
+    attaches to the endpoints named in SECASSETS_LLM_ENDPOINTS (comma-separated names from the
+    SECASSETS_ENDPOINTS table, which pairs each URL with its key variable); 'off' disables LLM calls."""
     deployment = os.environ.get("SECASSETS_DEPLOYMENT", "local")
-    if deployment == "production":
-        urls = [u.strip() for u in os.environ.get("SECASSETS_LLM_BASE_URLS", "").split(",") if u.strip()]
-        return LlamaServerResource(
-            mode="attached", base_urls=urls, api_key_env=os.environ.get("SECASSETS_LLM_API_KEY_ENV", ""),
-            model=os.environ.get("SECASSETS_LLM_MODEL", ""),
+    old_names = ("SECASSETS_LLM_BASE_URLS", "SECASSETS_LLM_API_KEY_ENV")
+    retired = [name for name in old_names if os.environ.get(name, "").strip()]
+    if retired:
+        raise ValueError(
+            f"{' and '.join(retired)} are no longer read: a URL and the variable of its key are paired in "
+            f"{ENDPOINTS_ENV} (JSON: {{\"name\": {{\"base_url\": ..., \"api_key_env\": ...}}}}) and the LLM names "
+            "endpoints in SECASSETS_LLM_ENDPOINTS (comma-separated names); unset the old variables"
         )
-    if deployment == "off":
-        return LlamaServerResource(mode="off")
-    if deployment != "local":
-        raise ValueError(f"SECASSETS_DEPLOYMENT must be local, production or off, got {deployment!r}")
-    return LlamaServerResource(
-        mode="managed",
-        model_path=os.environ.get("SECASSETS_LLM_MODEL_PATH", ""),
-        binary=os.environ.get("SECASSETS_LLM_BINARY", ""),
-        n_gpu_layers=_int_env("SECASSETS_LLM_N_GPU_LAYERS", 0),
-    )
+    try:
+        if deployment == "production":
+            names = [n.strip() for n in os.environ.get("SECASSETS_LLM_ENDPOINTS", "").split(",") if n.strip()]
+            if not names:
+                raise ValueError(
+                    "SECASSETS_DEPLOYMENT=production needs SECASSETS_LLM_ENDPOINTS: comma-separated names of "
+                    f"endpoints configured in {ENDPOINTS_ENV} (or the built-in 'nvidia')"
+                )
+            for name in names:
+                resolve_endpoint(name, "SECASSETS_LLM_ENDPOINTS")
+            model = os.environ.get("SECASSETS_LLM_MODEL", "")
+            return LlamaServerResource(mode="attached", endpoints=names, model=model)
+        if deployment == "off":
+            return LlamaServerResource(mode="off")
+        if deployment != "local":
+            raise ValueError(f"SECASSETS_DEPLOYMENT must be local, production or off, got {deployment!r}")
+        return LlamaServerResource(
+            mode="managed",
+            model_path=os.environ.get("SECASSETS_LLM_MODEL_PATH", ""),
+            binary=os.environ.get("SECASSETS_LLM_BINARY", ""),
+            n_gpu_layers=_int_env("SECASSETS_LLM_N_GPU_LAYERS", 0),
+        )
+    except ValidationError as exc:
+        variables = {"n_gpu_layers": "SECASSETS_LLM_N_GPU_LAYERS (0..999, 99 = all layers on the GPU)"}
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            problems.append(f"{variables.get(field, 'the llm resource')}: {error['msg']}")
+        raise ValueError(f"invalid LLM settings in the environment: {'; '.join(problems)}") from None
 
 
 def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None = None) -> dict[str, object]:
-    """Resources for a data folder (data/ unless given); tests pass a temp folder and their own LLM."""
+    """Resources for a data folder (data/ unless given); tests pass a temp folder and their own LLM.
+
+    The folder and the LLM are fixed here, not run config: local_files, io_manager and llm have an
+    empty config schema, so a launchpad config naming a base_dir, a binary, a model file, a URL or a
+    key variable is rejected before the run starts.
+    """
     base = data_dir or str(default_data_dir())
     return {
-        "io_manager": LocalFilesIOManager(base_dir=base),
-        "local_files": LocalFiles(base_dir=base),
-        "llm": llm if llm is not None else llm_resource_from_env(),
+        "io_manager": LocalFilesIOManager.fixed_at(base),
+        "local_files": LocalFiles.fixed_at(base),
+        "llm": (llm if llm is not None else llm_resource_from_env()).for_deployment(),
         "embedding_model": EmbeddingModel(),
         "vision_model": VisionModel(),
     }

@@ -9,6 +9,8 @@ sentence-transformers does. Both files are pinned by SHA-256 and checked before 
 from __future__ import annotations
 
 import hashlib
+import zipfile
+import zlib
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +19,8 @@ from typing import Protocol
 import httpx
 import numpy as np
 
-from secassets.credentials import MissingCredentialError, bearer_headers
+from secassets.credentials import MissingCredentialError
+from secassets.endpoints import Endpoint
 from secassets.storage import write_npz
 
 MINILM_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
@@ -121,21 +124,43 @@ class MiniLMEmbedder:
 
 
 class OpenAIEmbedder:
-    """An OpenAI-compatible /v1/embeddings endpoint (llama-server --embeddings, NVIDIA nv-embed, vLLM)."""
+    """An OpenAI-compatible /v1/embeddings endpoint (llama-server --embeddings, NVIDIA nv-embed, vLLM).
 
-    def __init__(self, base_url: str, model: str, api_key_env: str | None = None, timeout_s: float = 60.0,
-                 batch_size: int = 32) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.model_id = model
-        self.api_key_env = api_key_env
+    The endpoint comes from the deployment's table (secassets.endpoints): its key goes to its URL only.
+    """
+
+    dim: int | None = None  # unknown here: the cache checks widths against EmbeddingModel.dimension
+
+    def __init__(self, endpoint: Endpoint, model: str = "", timeout_s: float = 60.0, batch_size: int = 32) -> None:
+        self.endpoint = endpoint
+        self.base_url = endpoint.base_url
+        self.model_id = model or endpoint.model
+        if not self.model_id:
+            raise EmbeddingError(
+                f"no embedding model named for endpoint {endpoint.name!r}; set embedding_model.model or the "
+                "endpoint's model in SECASSETS_ENDPOINTS"
+            )
         self.timeout_s = timeout_s
         self.batch_size = batch_size
 
     def _headers(self) -> dict[str, str]:
         try:
-            return bearer_headers(self.api_key_env, self.base_url)
+            return self.endpoint.headers("embeddings")
         except MissingCredentialError as exc:
             raise EmbeddingError(str(exc)) from None
+
+    def _vectors(self, response: httpx.Response, expected: int) -> list[list[float]]:
+        try:
+            data = sorted(response.json()["data"], key=lambda d: d["index"])
+            rows = [list(map(float, d["embedding"])) for d in data]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EmbeddingError(
+                f"{self.base_url} answered /v1/embeddings with a body that is not an embeddings response "
+                f"({type(exc).__name__}: {exc}); check that endpoint {self.endpoint.name!r} serves embeddings"
+            ) from None
+        if len(rows) != expected:
+            raise EmbeddingError(f"{self.base_url} returned {len(rows)} vectors for {expected} texts")
+        return rows
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         rows: list[list[float]] = []
@@ -147,10 +172,12 @@ class OpenAIEmbedder:
                     r.raise_for_status()
                 except httpx.HTTPError as exc:
                     raise EmbeddingError(f"embedding request to {self.base_url} failed: {type(exc).__name__}: {exc}") from None
-                data = sorted(r.json()["data"], key=lambda d: d["index"])
-                rows.extend(d["embedding"] for d in data)
-        vectors = np.asarray(rows, dtype=np.float32)
-        if vectors.shape[0] != len(texts) or not np.isfinite(vectors).all():
+                rows.extend(self._vectors(r, len(batch)))
+        try:
+            vectors = np.asarray(rows, dtype=np.float32)
+        except ValueError:
+            raise EmbeddingError(f"{self.base_url} returned vectors of different lengths") from None
+        if vectors.ndim != 2 or vectors.shape[0] != len(texts) or not np.isfinite(vectors).all():
             raise EmbeddingError(f"{self.base_url} returned {vectors.shape[0]} vectors for {len(texts)} texts or non-finite values")
         return l2_normalize(vectors)
 
@@ -159,7 +186,8 @@ class EmbeddingCache:
     """Vectors a model already produced for exact texts, in one .npz next to the asset.
 
     The key is sha256(model id + text), so a changed model or text is a miss. The file keeps the
-    texts of the latest run only (bounded size); a damaged file is a miss, never an error.
+    texts of the latest run only (bounded size). A damaged file (truncated, not a zip, other
+    members, wrong shapes or dtypes, vectors that are not unit length) is a miss and is rewritten.
     """
 
     def __init__(self, path: Path) -> None:
@@ -169,24 +197,47 @@ class EmbeddingCache:
     def key(model_id: str, text: str) -> str:
         return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
 
-    def _load(self) -> dict[str, np.ndarray]:
-        if not self.path.exists():
+    def _load(self, dim: int | None) -> dict[str, np.ndarray]:
+        if not self.path.is_file():
             return {}
         try:
-            with np.load(self.path, allow_pickle=False) as data:
-                return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-        except (OSError, ValueError, KeyError):
+            data = np.load(self.path, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):  # a bare .npy array
+                return {}
+            with data:
+                if set(data.files) != {"keys", "vectors"}:
+                    return {}
+                keys, vectors = data["keys"], data["vectors"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError):
             return {}
+        if keys.ndim != 1 or keys.dtype.kind != "U" or vectors.ndim != 2 or vectors.dtype != np.float32:
+            return {}
+        if len(keys) != len(vectors) or (dim is not None and vectors.shape[1] != dim) or not np.isfinite(vectors).all():
+            return {}
+        if len(vectors) and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
+            return {}
+        if not all(len(k) == 64 for k in keys.tolist()):
+            return {}
+        return dict(zip(keys.tolist(), vectors, strict=True))
 
-    def embed(self, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
-        """Vectors for texts (in order) and how many came from the cache; only misses reach the model."""
+    def embed(self, embedder: Embedder, texts: Sequence[str], dim: int | None = None) -> tuple[np.ndarray, int]:
+        """Vectors for texts (in order) and how many came from the cache; only misses reach the model.
+
+        dim: the expected vector width when the embedder does not know its own (cached vectors of
+        another width are a miss).
+        """
         if not texts:
             return np.zeros((0, 0), dtype=np.float32), 0
-        known = self._load()
+        known = self._load(getattr(embedder, "dim", None) or dim)
         keys = [self.key(embedder.model_id, t) for t in texts]
         missing = dict(sorted((k, t) for k, t in zip(keys, texts, strict=True) if k not in known))
         if missing:
-            known.update(zip(missing, embedder.embed(list(missing.values())), strict=True))
+            fresh = embedder.embed(list(missing.values()))
+            if known and fresh.shape[1] != next(iter(known.values())).shape[0]:
+                # cached vectors of another width are damaged: drop them all and ask for every text
+                known, missing = {}, dict(sorted(zip(keys, texts, strict=True)))
+                fresh = embedder.embed(list(missing.values()))
+            known.update(zip(missing, fresh, strict=True))
         used = sorted(set(keys))
         if missing or len(known) != len(used):
             write_npz(self.path, keys=np.array(used), vectors=np.stack([known[k] for k in used]).astype(np.float32))

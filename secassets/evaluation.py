@@ -1,6 +1,8 @@
 """Evaluating a prompt template: render, call the server (or the cache), parse, score.
 
 Plain Python: the Dagster asset passes a `complete` function bound to the LlamaServer resource.
+A call that gets no answer (timeout, dead server, malformed body) is a failure row with its reason,
+never an exception out of the step; only a server that cannot start (LlamaServerError) ends it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from secassets.llama_server import LlamaServerError
 from secassets.llm_client import Completion, LlamaRequestError
 from secassets.metrics import percentile, score_answer
 from secassets.models import GroundTruth
@@ -40,8 +43,8 @@ class EvaluationSettings(BaseModel):
     """Sampling and prompting settings; part of every cache key."""
 
     n_predict: int = Field(default=400, ge=16, le=8192)
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    seed: int = 42
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, allow_inf_nan=False)
+    seed: int = Field(default=42, ge=0, le=2**32 - 1)
     thinking: bool = False  # adds "detailed thinking on"; the JSON constraint is then left off
 
     def params(self) -> dict[str, Any]:
@@ -53,6 +56,8 @@ def evaluation_set(
 ) -> pd.DataFrame:
     """A seeded sample of scenarios stratified by scenario_type, plus the edge cases (all of them, or a
     seeded sample of edge_cases_per_family from each family)."""
+    if size < 1 or (edge_cases_per_family is not None and edge_cases_per_family < 0):
+        raise ValueError(f"evaluation_size must be >= 1 and edge_cases_per_family >= 0 (got {size}, {edge_cases_per_family})")
     picked = scenarios.loc[stratified_sample(scenarios, size, "scenario_type", seed)].assign(source="scenario")
     parts = [picked]
     if edge_cases is not None and len(edge_cases):
@@ -65,16 +70,57 @@ def evaluation_set(
     return pd.concat(parts, ignore_index=True)
 
 
+TRANSPORT_ERROR = "transport error: "
+
+
 @dataclass(frozen=True)
 class EvaluationStats:
     rows: int
     cache_hits: int
     server_calls: int
-    transport_errors: int
+    transport_errors: int  # calls that got no answer at all (timeouts, dead server, malformed bodies)
+    first_transport_error: str | None = None
+    cache_write_errors: int = 0
+
+    @property
+    def transport_error_share(self) -> float:
+        return self.transport_errors / self.rows if self.rows else 0.0
 
 
-def _completion_from(cached: dict[str, Any]) -> Completion:
-    return Completion(**cached)
+class _CachedCompletion(BaseModel):
+    """A cache entry as written by evaluate_template; anything else in the file is a miss."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    content: str
+    stop_type: str
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    cached_tokens: int = Field(ge=0)
+    latency_s: float = Field(ge=0.0, allow_inf_nan=False)
+    base_url: str
+
+
+_CACHED = TypeAdapter(_CachedCompletion)
+
+
+def cached_completion(cache: ResponseCache, key: str) -> Completion | None:
+    """The cached answer under key, or None when absent or not a well-formed Completion entry (then re-asked)."""
+    hit = cache.get_as(key, _CACHED)
+    return None if hit is None else Completion(**hit.model_dump())
+
+
+def transport_error_failure(template: str, stats: EvaluationStats, max_share: float) -> str | None:
+    """The message that fails the step when more than max_share of the rows got no answer, else None."""
+    if stats.transport_error_share <= max_share:
+        return None
+    return (
+        f"template {template}: {stats.transport_errors} of {stats.rows} rows "
+        f"({stats.transport_error_share:.0%}) got no answer from the LLM server, more than "
+        f"max_transport_error_share={max_share:g}; first: {stats.first_transport_error}. The previous output is kept "
+        "and the answered rows are cached, so a re-run asks only for the missing ones. Check that the llm resource's "
+        "server is up (and its request_timeout_s), or raise max_transport_error_share to accept failure rows."
+    )
 
 
 def evaluate_template(
@@ -95,26 +141,37 @@ def evaluate_template(
     results: dict[int, Completion | str] = {}
     missing = []
     for i, key in enumerate(keys):
-        hit = cache.get(key)
+        hit = cached_completion(cache, key)
         if hit is not None:
-            results[i] = _completion_from(hit)
+            results[i] = hit
         else:
             missing.append(i)
     # Shared prefixes next to each other, so the server's prompt cache serves them.
     missing.sort(key=lambda i: prompts[i])
 
-    def call(i: int) -> tuple[int, Completion | str]:
+    cache_write_errors = 0
+
+    def call(i: int) -> tuple[int, Completion | str, bool]:
         try:
             completion = complete(prompts[i], schema, settings)
+        except LlamaServerError:
+            raise  # no server at all: the step fails with the resource's message
         except LlamaRequestError as exc:
-            return i, f"transport error: {exc}"
-        cache.put(keys[i], dataclasses.asdict(completion))
-        return i, completion
+            return i, f"{TRANSPORT_ERROR}{exc}", True
+        except Exception as exc:  # noqa: BLE001 - one row's surprise must not end the step
+            return i, f"{TRANSPORT_ERROR}{type(exc).__name__}: {exc}", True
+        try:
+            cache.put(keys[i], dataclasses.asdict(completion))
+        except OSError:
+            return i, completion, False  # the answer stands; only the resume of this row is lost
+        return i, completion, True
 
-    for i, outcome in map_fn(call, missing):
+    for i, outcome, stored in map_fn(call, missing):
         results[i] = outcome
+        cache_write_errors += not stored
     out = []
     transport_errors = 0
+    first_error: str | None = None
     for i, record in enumerate(records):
         outcome = results[i]
         truth = GroundTruth.model_validate(json.loads(record["ground_truth"]))
@@ -124,6 +181,7 @@ def evaluate_template(
         }
         if isinstance(outcome, str):
             transport_errors += 1
+            first_error = first_error or outcome.removeprefix(TRANSPORT_ERROR)
             parsed = None
             base.update(raw_output=None, thinking=None, latency_s=None, prompt_tokens=None, completion_tokens=None, error=outcome)
         else:
@@ -147,7 +205,10 @@ def evaluate_template(
         df[c] = df[c].astype("float64")
     for c in ("prompt_tokens", "completion_tokens"):
         df[c] = df[c].astype("Int32")
-    stats = EvaluationStats(rows=len(df), cache_hits=len(df) - len(missing), server_calls=len(missing), transport_errors=transport_errors)
+    stats = EvaluationStats(
+        rows=len(df), cache_hits=len(df) - len(missing), server_calls=len(missing), transport_errors=transport_errors,
+        first_transport_error=first_error, cache_write_errors=cache_write_errors,
+    )
     return df, stats
 
 

@@ -40,12 +40,14 @@ from secassets.constants import (
     SAMPLER_VALUES,
 )
 from secassets.grounding import ground, row_rng
+from secassets.lifeline import kill_group, release, spawn_guarded, stop_guarded
 from secassets.response_cache import ResponseCache, cache_key
 from secassets.sampling import HUMAN_ACTOR_TYPES, NON_HUMAN_PRIMARY, SamplerSpec
 from secassets.schema import COLUMN_GROUPS, JUDGE_COLUMNS, SCENARIO_COLUMNS, SCENARIOS_ARROW_SCHEMA
 from secassets.statistics import stratified_sample
 from secassets.storage import atomic_path, write_json, write_parquet
 from secassets.validation import BUNDLE_TEXT_FIELDS, schema_errors, temporal_errors
+from secassets.work_folders import make_owned_dir, sweep_stale
 
 LLM_PROVIDER = "secassets-llm"
 WRITER_ALIAS = "scenario-writer"
@@ -656,45 +658,34 @@ def generate_scenarios(
     they draw from the seeded RNG depends on the interpreter's string-hash seed. The worker runs
     with PYTHONHASHSEED=0, which makes the same spec give the same bytes in any calling process
     (Dagster run worker, test, CLI) and keeps Data Designer's global state out of the caller.
+
+    The worker lives and dies with this call: it is stopped and its folder removed on every way out
+    (result, error, timeout, interrupt from a run's Terminate), and it dies with this process when
+    that is killed outright; the folder such a death leaves behind is removed by the next call.
     """
     load_sampler_builder(sampler_yaml)  # fail fast, with the fix in the message, before starting a worker
-    workdir.mkdir(parents=True, exist_ok=True)
-    job = Path(tempfile.mkdtemp(prefix="generate-", dir=workdir))
-    request = _WorkerRequest(spec=spec, sampler_yaml=sampler_yaml, workdir=job, output=job / "scenarios.parquet", llm=llm)
-    (job / "request.json").write_text(request.model_dump_json())
-    env = {**os.environ, "PYTHONHASHSEED": "0", "DATA_DESIGNER_HOME": str(workdir / "data_designer_home")}
-    env["PYTHONUNBUFFERED"] = "1"
-    tail: list[str] = []
-    endpoint_error: Exception | None = None
+    for stale in sweep_stale(workdir, STALE_WORK_PREFIXES):
+        if log is not None:
+            log(f"removed {stale}: left behind by a generation whose process is gone")
+    job = make_owned_dir(workdir, "generate-")
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "secassets.generation", str(job / "request.json")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
+        request = _WorkerRequest(
+            spec=spec, sampler_yaml=sampler_yaml, workdir=job, output=job / "scenarios.parquet", llm=llm
         )
-        timer = threading.Timer(timeout_s, proc.kill)
-        timer.start()
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                line = line.rstrip()
-                if line == ENDPOINT_REQUEST:  # a row missed the cache: now the server is needed
-                    endpoint_error = _answer_endpoint_request(proc, endpoint)
-                    continue
-                tail = (tail + [line])[-20:]
-                if log is not None and line:
-                    log(line)
-            code = proc.wait()
-        finally:
-            timer.cancel()
-        if endpoint_error is not None:
-            raise ScenarioGenerationError(f"the LLM for the scenario LLM columns is not available: {endpoint_error}")
-        if code != 0:
-            why = f"timed out after {timeout_s:.0f} s" if code in (-9, 137) else f"exited with code {code}"
-            last = "\n".join(tail)
+        (job / "request.json").write_text(request.model_dump_json())
+        env = {**os.environ, "PYTHONHASHSEED": "0", "DATA_DESIGNER_HOME": str(workdir / "data_designer_home")}
+        env["PYTHONUNBUFFERED"] = "1"
+        run = _run_worker(job / "request.json", env, timeout_s, log, endpoint)
+        if run.endpoint_error is not None:
+            raise ScenarioGenerationError(f"the LLM for the scenario LLM columns is not available: {run.endpoint_error}")
+        if run.code != 0:
+            if run.timed_out:
+                why = f"timed out after {timeout_s:.0f} s (raise generation_timeout_s or lower num_scenarios)"
+            elif run.code > 128 or run.code < 0:  # the guard reports a child's signal as 128 + N
+                why = f"was killed by signal {run.code - 128 if run.code > 128 else -run.code}"
+            else:
+                why = f"exited with code {run.code}"
+            last = "\n".join(run.tail)
             raise ScenarioGenerationError(f"scenario generation {why}. Last output:\n{last}")
         meta = json.loads((job / "result.json").read_text())
         df = pd.read_parquet(request.output)
@@ -707,6 +698,74 @@ def generate_scenarios(
         )
     finally:
         shutil.rmtree(job, ignore_errors=True)
+
+
+# generate-* of generate_scenarios; dd-* of an older layout that put Data Designer artifacts here.
+STALE_WORK_PREFIXES = ("generate-", "dd-")
+
+
+@dataclass
+class _WorkerExit:
+    code: int
+    timed_out: bool
+    tail: list[str]
+    endpoint_error: Exception | None
+
+
+def _run_worker(request_path: Path, env: dict[str, str], timeout_s: float, log: Log | None,
+                endpoint: Endpoint | None) -> _WorkerExit:
+    """Run the worker behind a lifeline guard, pass its output to log, and stop it before returning.
+
+    The guard (secassets.lifeline) kills the worker when this process dies by any means; the pipes
+    given to it are inherited by the worker, so the endpoint handshake goes straight through.
+    """
+    proc = spawn_guarded(
+        [sys.executable, "-m", "secassets.generation", str(request_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    timed_out = threading.Event()
+
+    def on_timeout() -> None:
+        timed_out.set()
+        kill_group(proc.pid)  # the guard and the worker: the guard started its own process group
+
+    timer = threading.Timer(timeout_s, on_timeout)
+    timer.daemon = True
+    tail: list[str] = []
+    endpoint_error: Exception | None = None
+    try:
+        timer.start()
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            if line == ENDPOINT_REQUEST:  # a row missed the cache: now the server is needed
+                endpoint_error = _answer_endpoint_request(proc, endpoint)
+                continue
+            tail = (tail + [line])[-20:]
+            if log is not None and line:
+                log(line)
+        code = proc.wait()
+    finally:
+        timer.cancel()
+        _stop_worker(proc)
+    return _WorkerExit(code=code, timed_out=timed_out.is_set(), tail=tail, endpoint_error=endpoint_error)
+
+
+def _stop_worker(proc: subprocess.Popen[str]) -> None:
+    """Stop the guard and worker (a no-op when both have exited) and close the pipes, even if interrupted again."""
+    try:
+        stop_guarded(proc, timeout_s=5.0)
+    except BaseException:
+        kill_group(proc.pid)  # a second interrupt while waiting: no more waiting, but nothing survives
+        release(proc)
+        raise
+    finally:
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass  # the worker died with unread input (BrokenPipe on flush)
 
 
 def _answer_endpoint_request(proc: subprocess.Popen[str], endpoint: Endpoint | None) -> Exception | None:
@@ -722,8 +781,11 @@ def _answer_endpoint_request(proc: subprocess.Popen[str], endpoint: Endpoint | N
             reply = json.dumps({"base_url": base_url, "max_parallel_requests": slots})
         except Exception as exc:  # noqa: BLE001 - reported to the caller with its own message
             error = exc
-    proc.stdin.write(reply + "\n")
-    proc.stdin.flush()
+    try:
+        proc.stdin.write(reply + "\n")
+        proc.stdin.flush()
+    except BrokenPipeError:
+        pass  # the worker is gone; its exit code and last output say why
     return error
 
 

@@ -6,6 +6,11 @@ cameraman: person; chelsea: cat; motorcycle_left: motorcycle) at each detection'
 over a real texture (grass, gravel, brick), darkens by time of day, and records exactly what it
 placed. Classes with no real photo available (car, truck, bus, bicycle, dog) are listed as not
 rendered rather than drawn as shapes a detector could never see.
+
+Images from outside the renderer (curated ones in data/images/<category>/) are checked before
+use by inspect_image: they must resolve inside the images folder (no symlink or '..' escape), be
+at most MAX_IMAGE_BYTES and MAX_IMAGE_PIXELS, and decode completely as one of ALLOWED_FORMATS,
+detected from their bytes rather than their suffix.
 """
 
 from __future__ import annotations
@@ -34,6 +39,68 @@ PHOTO_CROPS: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = {
 }
 
 Box = tuple[float, float, float, float]
+
+# Pillow format name -> MIME type of the formats a camera image may have.
+ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "BMP": "image/bmp"}
+MAX_IMAGE_BYTES = 20 * 2**20  # a 4K camera frame as PNG is about 10-25 MB; JPEG far less
+MAX_IMAGE_PIXELS = 40_000_000  # 8K is 33 MP; anything larger is not a camera frame
+
+
+class ImageRejected(ValueError):
+    """An image that is outside its folder, too large, of another format, or does not decode."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What inspect_image found: the real format (by content) and size."""
+
+    format: str
+    mime: str
+    width: int
+    height: int
+
+
+def inspect_image(
+    path: Path, root: Path, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: int = MAX_IMAGE_PIXELS
+) -> ImageInfo:
+    """Check an image and decode it fully once; ImageRejected with the reason otherwise."""
+    return _open_checked(path, root, max_bytes, max_pixels)[0]
+
+
+def load_rgb(path: Path, root: Path, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
+    """The image as RGB uint8 pixels, after the checks of inspect_image."""
+    return _open_checked(path, root, max_bytes, max_pixels)[1]
+
+
+def _open_checked(path: Path, root: Path, max_bytes: int, max_pixels: int) -> tuple[ImageInfo, np.ndarray]:
+    from PIL import UnidentifiedImageError
+
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise ImageRejected(f"{path.name} resolves outside the images folder {root} (a link or '..' escape); not read")
+    if not resolved.is_file():
+        raise ImageRejected(f"{path.name} is not a regular file")
+    size = resolved.stat().st_size
+    if size > max_bytes:
+        raise ImageRejected(f"{path.name} is {size} bytes, over the limit of {max_bytes} (MAX_IMAGE_BYTES); not read")
+    fmt = "an image"
+    try:
+        with Image.open(resolved, formats=list(ALLOWED_FORMATS)) as img:
+            fmt, (width, height) = str(img.format), img.size
+            if width * height > max_pixels:
+                raise ImageRejected(
+                    f"{path.name} is {width}x{height} pixels, over the limit of {max_pixels} (MAX_IMAGE_PIXELS); not decoded"
+                )
+            rgb = np.asarray(img.convert("RGB"))  # decodes every pixel: a truncated file fails here
+    except ImageRejected:
+        raise
+    except UnidentifiedImageError:
+        raise ImageRejected(f"{path.name} is not a {'/'.join(ALLOWED_FORMATS)} image (by its content)") from None
+    except Image.DecompressionBombError:
+        raise ImageRejected(f"{path.name} declares more pixels than Pillow's decompression-bomb limit; not decoded") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"{path.name} does not decode as {fmt}: {type(exc).__name__}: {exc}") from None
+    return ImageInfo(fmt, ALLOWED_FORMATS[fmt], width, height), rgb
 
 
 def _skimage(name: str) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 The managed LlamaServer resource starts this by default; a compiled `llama-server` binary takes the
 same flags, so either can be configured. Binds where --host says (the resource always passes
-127.0.0.1); SIGTERM or SIGINT stops it.
+127.0.0.1, after any extra flags, so its value wins); SIGTERM or SIGINT stops it. `--version` names the
+xllamacpp build, which is part of the model identity in every cache key.
 """
 
 from __future__ import annotations
@@ -28,7 +29,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--metrics", action="store_true")
     p.add_argument("--no-webui", action="store_true")
     p.add_argument("--seed", type=int, default=-1)
+    p.add_argument("--version", action="version", version=f"version: xllamacpp-{_xllamacpp_version()}")
     return p.parse_args(argv)
+
+
+def _xllamacpp_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xllamacpp")
+    except PackageNotFoundError:
+        return "not-installed"
 
 
 def main(argv: list[str] | None = None) -> int:

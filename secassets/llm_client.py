@@ -1,9 +1,11 @@
 """HTTP client for llama.cpp servers (one or several replicas) and OpenAI-compatible endpoints.
 
 Pooled httpx connections, timeouts, bounded retries with exponential backoff on connection
-errors and 5xx, and at most one in-flight request per server slot: a request goes to the
-replica with the most free slots. A connection failure is reported to ``on_connection_error``
-(the managed resource restarts a dead server there, once) before the request is retried.
+errors, timeouts, 5xx and malformed bodies, and at most one in-flight request per server slot: a
+request goes to the replica with the most free slots. A transport failure is reported to
+``on_connection_error`` (the managed resource restarts a dead server there) before the retry.
+Whatever goes wrong, only LlamaRequestError leaves a request method (or LlamaServerError raised
+by that callback): never a bare httpx or JSON exception.
 """
 
 from __future__ import annotations
@@ -11,20 +13,52 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from secassets.credentials import MissingCredentialError, bearer_headers
 
 CHATML_STOPS = ("<|im_end|>", "<|im_start|>")
-RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError, httpx.PoolTimeout)
+# Worth another attempt: the server died, restarted, was slow, or answered half a body.
+TRANSIENT: tuple[type[Exception], ...] = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+MAX_DELAY_S = 30.0
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class ServerSideError(Exception):
+    """A 5xx answer, or a 2xx whose body is not what the endpoint promises: retried, then reported."""
+
+
+def with_retries(
+    attempt: Callable[[], T],
+    *,
+    attempts: int,
+    backoff_s: float,
+    retry_on: tuple[type[BaseException], ...],
+    before_retry: Callable[[BaseException], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call attempt until it returns; on retry_on wait backoff_s * 2**n (capped, no jitter) and try again.
+
+    Deterministic delays keep test timings and logs reproducible; the last exception is re-raised.
+    """
+    for n in range(max(1, attempts)):
+        try:
+            return attempt()
+        except retry_on as exc:
+            if n >= attempts - 1:
+                raise
+            if before_retry is not None:
+                before_retry(exc)
+            sleep(min(MAX_DELAY_S, backoff_s * 2**n))
+    raise AssertionError("unreachable")
 
 
 class LlamaRequestError(RuntimeError):
@@ -49,6 +83,45 @@ class Completion:
         return self.stop_type in ("eos", "word")
 
 
+class _CompletionBody(BaseModel):
+    """The fields of llama.cpp's /completion answer that Completion is built from."""
+
+    content: str
+    stop_type: str | None = None
+    stopped_eos: bool | None = None
+    tokens_evaluated: int | None = None
+    tokens_predicted: int | None = None
+    tokens_cached: int | None = None
+    timings: dict[str, Any] | None = None
+
+
+class _Embedding(BaseModel):
+    index: int
+    embedding: list[float]
+
+
+class _EmbeddingsBody(BaseModel):
+    data: list[_Embedding]
+
+
+class _ChatBody(BaseModel):
+    choices: list[dict[str, Any]]
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _problem(exc: Exception) -> str:
+    """One line saying what is wrong with a body (a ValidationError lists field: message)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
 class _Replica:
     def __init__(self, base_url: str, capacity: int) -> None:
         self.base_url = base_url.rstrip("/")
@@ -65,28 +138,36 @@ class LlamaClient:
         *,
         capacities: Sequence[int] | None = None,
         api_key_env: str | None = None,
+        headers: Mapping[str, str] | None = None,
         timeout_s: float = 120.0,
+        connect_timeout_s: float = 10.0,
         max_retries: int = 3,
         backoff_s: float = 0.5,
         on_connection_error: Callable[[str], str] | None = None,
     ) -> None:
+        """headers (e.g. an Endpoint's Authorization header) are sent as given; api_key_env is read here."""
         if not base_urls:
             raise ValueError("at least one base URL is needed")
         caps = list(capacities) if capacities else [4] * len(base_urls)
         self._replicas = [_Replica(u, c) for u, c in zip(base_urls, caps, strict=True)]
         self._cond = threading.Condition()
-        self._max_retries = max_retries
+        self._max_retries = max(0, max_retries)
         self._backoff_s = backoff_s
+        self._timeout_s = timeout_s
+        self._connect_timeout_s = min(connect_timeout_s, timeout_s)
         self._on_connection_error = on_connection_error
         try:
-            headers = bearer_headers(api_key_env, "the LLM endpoint (api_key_env setting)")
+            all_headers = {**bearer_headers(api_key_env, "the LLM endpoint (api_key_env setting)"), **(headers or {})}
         except MissingCredentialError as exc:
             raise LlamaRequestError(str(exc)) from None
         self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout_s, connect=10.0),
-            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=self._connect_timeout_s),
+            headers=all_headers,
             limits=httpx.Limits(max_connections=sum(r.capacity for r in self._replicas) + 4),
         )
+        # Values of credential headers, blanked out of every error message (a server may echo them back).
+        self._secrets = [v.split(" ", 1)[-1] for k, v in all_headers.items() if k.lower() == "authorization" and v]
+        self._count_lock = threading.Lock()
         self.requests_sent = 0
 
     @property
@@ -116,36 +197,68 @@ class LlamaClient:
             self._cond.notify()
 
     # --- transport -------------------------------------------------------------------------
-    def _send(self, replica: _Replica, method: str, path: str, payload: dict[str, Any] | None) -> httpx.Response:
-        last: Exception | None = None
-        for attempt in range(self._max_retries + 1):
-            try:
-                self.requests_sent += 1
-                response = self._http.request(method, f"{replica.base_url}{path}", json=payload)
-            except RETRYABLE as exc:
-                last = exc
-                if self._on_connection_error is not None:
-                    replica.base_url = self._on_connection_error(replica.base_url).rstrip("/")
-            else:
-                if response.status_code < 500:
-                    if response.status_code >= 400:
-                        raise LlamaRequestError(
-                            f"{method} {replica.base_url}{path} was rejected with HTTP {response.status_code}: {response.text[:300]}"
-                        )
-                    return response
-                last = LlamaRequestError(f"HTTP {response.status_code}: {response.text[:200]}")
-            if attempt < self._max_retries:
-                time.sleep(self._backoff_s * (2**attempt))
-        raise LlamaRequestError(
-            f"{method} {replica.base_url}{path} failed after {self._max_retries + 1} attempts: {type(last).__name__}: {last}"
-        )
-
-    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> httpx.Response:
+    def _request(
+        self, method: str, path: str, payload: dict[str, Any] | None, parse: Callable[[httpx.Response], T], what: str
+    ) -> T:
+        """One request on a free slot, retried on TRANSIENT errors, 5xx and bodies that parse() rejects."""
         replica = self._acquire()
         try:
-            return self._send(replica, method, path, payload)
+            def attempt() -> T:
+                url = f"{replica.base_url}{path}"
+                with self._count_lock:
+                    self.requests_sent += 1
+                response = self._http.request(method, url, json=payload)
+                if response.status_code >= 500:
+                    raise ServerSideError(f"HTTP {response.status_code}: {response.text[:200]}")
+                if response.status_code >= 400:
+                    raise LlamaRequestError(self._redact(
+                        f"{method} {url} was rejected with HTTP {response.status_code}: {response.text[:300]}"
+                    ))
+                try:
+                    return parse(response)
+                except (ValueError, ValidationError, KeyError, TypeError) as exc:
+                    detail = _problem(exc)
+                    raise ServerSideError(
+                        f"returned a body that is not {what}: {detail} (body starts {response.text[:120]!r})"
+                    ) from None
+
+            def before_retry(exc: BaseException) -> None:
+                if isinstance(exc, httpx.TransportError) and self._on_connection_error is not None:
+                    replica.base_url = self._on_connection_error(replica.base_url).rstrip("/")
+
+            attempts = self._max_retries + 1
+            try:
+                return with_retries(
+                    attempt, attempts=attempts, backoff_s=self._backoff_s, retry_on=(*TRANSIENT, ServerSideError),
+                    before_retry=before_retry,
+                )
+            except (*TRANSIENT, ServerSideError) as exc:
+                raise LlamaRequestError(self._redact(
+                    f"{method} {replica.base_url}{path} failed after {attempts} attempts: {self._reason(exc)}"
+                )) from None
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # not worth repeating (bad URL, protocol misuse)
+                raise LlamaRequestError(
+                    self._redact(f"{method} {replica.base_url}{path} failed: {type(exc).__name__}: {exc}")
+                ) from None
         finally:
             self._release(replica)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _reason(self, exc: BaseException) -> str:
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"ConnectTimeout: no connection within {self._connect_timeout_s:g} s; is the server up and reachable?"
+        if isinstance(exc, httpx.TimeoutException):
+            return (
+                f"{type(exc).__name__}: no answer within the request timeout ({self._timeout_s:g} s); "
+                "if the server is only slow, raise the llm resource's request_timeout_s"
+            )
+        if isinstance(exc, ServerSideError):
+            return str(exc)
+        return f"{type(exc).__name__}: {exc}"
 
     # --- llama.cpp endpoints ---------------------------------------------------------------
     def complete(
@@ -173,32 +286,44 @@ class LlamaClient:
         if grammar is not None:
             payload["grammar"] = grammar
         start = time.perf_counter()
-        replica = self._acquire()
-        try:
-            response = self._send(replica, "POST", "/completion", payload)
-            base_url = replica.base_url
-        finally:
-            self._release(replica)
-        body = response.json()
-        timings = body.get("timings") or {}
+
+        def parse(response: httpx.Response) -> tuple[_CompletionBody, str]:
+            return _CompletionBody.model_validate(response.json()), str(response.url).removesuffix("/completion")
+
+        body, base_url = self._request("POST", "/completion", payload, parse, "a llama.cpp /completion answer")
+        timings = body.timings or {}
         return Completion(
-            content=body.get("content", ""),
-            stop_type=str(body.get("stop_type") or ("eos" if body.get("stopped_eos") else "limit")),
-            prompt_tokens=int(body.get("tokens_evaluated") or timings.get("prompt_n") or 0),
-            completion_tokens=int(body.get("tokens_predicted") or timings.get("predicted_n") or 0),
-            cached_tokens=int(body.get("tokens_cached") or timings.get("cache_n") or 0),
+            content=body.content,
+            stop_type=str(body.stop_type or ("eos" if body.stopped_eos else "limit")),
+            prompt_tokens=_as_int(body.tokens_evaluated or timings.get("prompt_n")),
+            completion_tokens=_as_int(body.tokens_predicted or timings.get("predicted_n")),
+            cached_tokens=_as_int(body.tokens_cached or timings.get("cache_n")),
             latency_s=time.perf_counter() - start,
             base_url=base_url,
         )
 
     def chat(self, messages: list[dict[str, Any]], *, model: str = "", **params: Any) -> dict[str, Any]:
-        """POST /v1/chat/completions (OpenAI-compatible); returns the raw JSON body."""
+        """POST /v1/chat/completions (OpenAI-compatible); returns the raw JSON body (checked to have choices)."""
         payload = {"messages": messages, **({"model": model} if model else {}), **params}
-        return self._call("POST", "/v1/chat/completions", payload).json()
+
+        def parse(response: httpx.Response) -> dict[str, Any]:
+            body = response.json()
+            _ChatBody.model_validate(body)
+            return body
+
+        return self._request("POST", "/v1/chat/completions", payload, parse, "an OpenAI chat completion")
 
     def embed(self, texts: Sequence[str], *, model: str = "") -> np.ndarray:
-        body = self._call("POST", "/v1/embeddings", {"input": list(texts), **({"model": model} if model else {})}).json()
-        return np.asarray([d["embedding"] for d in sorted(body["data"], key=lambda d: d["index"])], dtype=np.float32)
+        """POST /v1/embeddings; one float32 row per text, in input order."""
+        payload = {"input": list(texts), **({"model": model} if model else {})}
+
+        def parse(response: httpx.Response) -> np.ndarray:
+            data = sorted(_EmbeddingsBody.model_validate(response.json()).data, key=lambda d: d.index)
+            if len(data) != len(texts):
+                raise ValueError(f"{len(data)} vectors for {len(texts)} texts")
+            return np.asarray([d.embedding for d in data], dtype=np.float32)
+
+        return self._request("POST", "/v1/embeddings", payload, parse, "an OpenAI embeddings answer")
 
     def _each(self, path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -206,7 +331,7 @@ class LlamaClient:
             try:
                 response = self._http.get(f"{r.base_url}{path}", timeout=5.0)
                 out[r.base_url] = response.json() if "json" in response.headers.get("content-type", "") else response.text
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, ValueError) as exc:
                 out[r.base_url] = {"error": f"{type(exc).__name__}: {exc}"}
         return out
 
@@ -242,6 +367,6 @@ def slot_capacity(base_url: str, default: int = 4, timeout_s: float = 5.0, heade
         r = httpx.get(f"{base_url.rstrip('/')}/props", timeout=timeout_s, headers=headers)
         if r.status_code == 200:
             return int(r.json().get("total_slots") or default)
-    except (httpx.HTTPError, ValueError):
+    except (httpx.HTTPError, ValueError, TypeError, AttributeError):
         pass
     return default

@@ -8,13 +8,19 @@ the *marginal* distribution of every column is still exactly the configured one.
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from secassets.constants import DEFAULT_WEIGHTS, SAMPLER_COLUMNS, SAMPLER_VALUES
+from secassets.storage import CorruptOutputError, sha256_file
 
 # Scenario types in which an animal may not be the primary object.
 HUMAN_ACTOR_TYPES = ("suspicious", "threat")
 NON_HUMAN_PRIMARY = "animal"
+# Weights are relative; the bound keeps every column's sum finite (1e308 * 3 would overflow to inf).
+MAX_WEIGHT = 1e9
 
 
 class SamplerSpec(BaseModel):
@@ -45,6 +51,12 @@ class SamplerSpec(BaseModel):
             absent = [v for v in allowed if v not in given]
             if absent:
                 raise ValueError(f"weights.{column}: every category needs a weight (0 is allowed); missing {absent}")
+            not_finite = {k: v for k, v in given.items() if not math.isfinite(v)}
+            if not_finite:
+                raise ValueError(f"weights.{column}: weights must be finite numbers, got {not_finite}")
+            too_large = {k: v for k, v in given.items() if v > MAX_WEIGHT}
+            if too_large:
+                raise ValueError(f"weights.{column}: weights are relative and at most {MAX_WEIGHT:g}, got {too_large}")
             negative = {k: v for k, v in given.items() if v < 0}
             if negative:
                 raise ValueError(f"weights.{column}: weights must not be negative, got {negative}")
@@ -92,9 +104,34 @@ class SamplerSpec(BaseModel):
 
 
 class SamplerPlan(BaseModel):
-    """What the sampler_config asset hands on: the validated spec and where its Data Designer YAML is."""
+    """What the sampler_config asset hands on: the validated spec and where its Data Designer YAML is.
+
+    The YAML and this plan (stored as JSON) are one pair: the plan records the YAML's SHA-256, and
+    loading the plan checks it, so a YAML left from another config is never used with this spec.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     spec: SamplerSpec
     data_designer_yaml: str
+    yaml_sha256: str = Field(default="", pattern=r"^$|^[0-9a-f]{64}$")
+
+    def pair_problem(self) -> str | None:
+        """Why the YAML on disk is not the one written with this plan; None when it is."""
+        path = Path(self.data_designer_yaml)
+        if not path.is_file():
+            return f"the Data Designer YAML {path} is missing"
+        if not self.yaml_sha256:
+            return "the stored plan records no checksum of its YAML (written by an older version)"
+        actual = sha256_file(path)
+        if actual != self.yaml_sha256:
+            return (
+                f"{path} has sha256 {actual[:12]}..., not {self.yaml_sha256[:12]}... recorded with this plan: "
+                "the YAML was edited or belongs to another sampler_config run"
+            )
+        return None
+
+    def verify_companions(self, fix: str) -> None:
+        problem = self.pair_problem()
+        if problem is not None:
+            raise CorruptOutputError(f"{problem}; {fix}")

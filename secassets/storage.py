@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 import pyarrow as pa
@@ -94,3 +94,22 @@ def write_npz(target: Path, **arrays: Any) -> Path:
                 zf.writestr(info, buffer.getvalue())
 
     return write_bytes(target, writer)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MiB chunks)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@runtime_checkable
+class CompanionFiles(Protocol):
+    """A stored value that names side files written with it; loading it checks they are still its own."""
+
+    def verify_companions(self, fix: str) -> None:
+        """Raise CorruptOutputError (ending with fix) when a side file is missing or not the one recorded."""

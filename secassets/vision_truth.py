@@ -1,7 +1,8 @@
 """Ground truth from a stronger vision model (an NVIDIA or llama.cpp vision chat endpoint), cached.
 
-Only real model answers that parse are cached (key: image hash, model, prompt); errors and
-fallbacks never enter the cache. Retries with backoff on transport errors, 429 and 5xx.
+Only real model answers that parse are cached (key: image hash, endpoint URL, model, prompt); errors and
+fallbacks never enter the cache. Retries with backoff on transport errors (timeouts included), 429,
+5xx and bodies that are not a chat completion.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from secassets.credentials import MissingCredentialError, bearer_headers
+from secassets.credentials import MissingCredentialError
+from secassets.endpoints import Endpoint
 from secassets.parsing import _first_json_object
 from secassets.response_cache import ResponseCache
 
@@ -54,45 +56,64 @@ class VisionError(RuntimeError):
     """The vision model could not give an answer; nothing is cached."""
 
 
-class VisionClient:
-    """OpenAI-compatible chat completions with an image (base64 data URL)."""
+class _MalformedBody(Exception):
+    """An HTTP 200 whose body is not a chat completion: retried like a 5xx."""
 
-    def __init__(self, base_url: str, model: str, api_key_env: str | None, cache: ResponseCache,
+
+class VisionClient:
+    """OpenAI-compatible chat completions with an image (base64 data URL of its real format).
+
+    The endpoint comes from the deployment's table: its key is sent to its URL only.
+    """
+
+    def __init__(self, endpoint: Endpoint, model: str, cache: ResponseCache,
                  retries: int = 3, backoff_s: float = 1.0, timeout_s: float = 120.0) -> None:
-        self.base_url, self.model, self.api_key_env = base_url.rstrip("/"), model, api_key_env
+        self.endpoint, self.base_url, self.model = endpoint, endpoint.base_url, model
         self.cache, self.retries, self.backoff_s, self.timeout_s = cache, retries, backoff_s, timeout_s
 
     def _headers(self) -> dict[str, str]:
         try:
-            return bearer_headers(self.api_key_env, self.base_url)
+            return self.endpoint.headers("the vision model")
         except MissingCredentialError as exc:
             raise VisionError(str(exc)) from None
 
     def key(self, image: bytes) -> str:
         digest = hashlib.sha256(image).hexdigest()
-        return hashlib.sha256(json.dumps([digest, self.model, VISION_PROMPT]).encode()).hexdigest()
+        return hashlib.sha256(json.dumps([digest, self.base_url, self.model, VISION_PROMPT]).encode()).hexdigest()
 
-    def analyse(self, image_path: Path) -> tuple[VisionAnswer, bool]:
-        """(answer, from_cache)."""
+    def _content(self, response: httpx.Response) -> str:
+        try:
+            content = response.json()["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise _MalformedBody(f"the body is not a chat completion ({type(exc).__name__})") from None
+        if not isinstance(content, str):
+            raise _MalformedBody("the answer content is not text")
+        return content
+
+    def analyse(self, image_path: Path, mime: str = "image/png") -> tuple[VisionAnswer, bool]:
+        """(answer, from_cache); mime is the image's real type (see secassets.imaging.inspect_image)."""
         image = image_path.read_bytes()
         key = self.key(image)
         hit = self.cache.get(key)
         if hit is not None:
-            return VisionAnswer.model_validate(hit), True
+            try:
+                return VisionAnswer.model_validate(hit), True
+            except ValidationError:
+                pass  # a damaged entry is a miss
+        headers = self._headers()
         payload = {
             "model": self.model, "temperature": 0.0, "max_tokens": 800,
             "messages": [{"role": "user", "content": [
                 {"type": "text", "text": VISION_PROMPT},
-                {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(image).decode()}},
+                {"type": "image_url", "image_url": {"url": f"data:{mime};base64," + base64.b64encode(image).decode()}},
             ]}],
         }
         last = ""
         for attempt in range(self.retries + 1):
             try:
-                r = httpx.post(f"{self.base_url}/v1/chat/completions", json=payload, headers=self._headers(), timeout=self.timeout_s)
+                r = httpx.post(f"{self.base_url}/v1/chat/completions", json=payload, headers=headers, timeout=self.timeout_s)
                 if r.status_code == 200:
-                    content = r.json()["choices"][0]["message"]["content"]
-                    obj = _first_json_object(content)
+                    obj = _first_json_object(self._content(r))
                     if obj is None:
                         raise VisionError("the vision model's answer has no JSON object")
                     try:
@@ -106,6 +127,8 @@ class VisionClient:
                     break
             except httpx.HTTPError as exc:
                 last = f"{type(exc).__name__}: {exc}"
+            except _MalformedBody as exc:
+                last = str(exc)
             if attempt < self.retries:
                 time.sleep(self.backoff_s * 2**attempt)
         raise VisionError(f"vision request to {self.base_url} failed: {last}")

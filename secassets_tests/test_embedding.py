@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from secassets.embedding import MINILM_DIM, EmbeddingError, MiniLMEmbedder, OpenAIEmbedder, l2_normalize
+from secassets.endpoints import Endpoint
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +36,15 @@ def test_zero_vectors_are_refused():
 def test_endpoint_without_key_names_the_variable(monkeypatch):
     monkeypatch.delenv("SECASSETS_TEST_KEY", raising=False)
     with pytest.raises(EmbeddingError, match="SECASSETS_TEST_KEY is not set"):
-        OpenAIEmbedder("http://127.0.0.1:9", "nv-embed", api_key_env="SECASSETS_TEST_KEY").embed(["x"])
+        endpoint = Endpoint(name="embed", base_url="http://127.0.0.1:9", api_key_env="SECASSETS_TEST_KEY")
+        OpenAIEmbedder(endpoint, "nv-embed").embed(["x"])
 
 
 def test_dead_endpoint_is_a_clear_error():
     from secassets.llama_server import free_port
 
     with pytest.raises(EmbeddingError, match="embedding request to http://127.0.0.1:.* failed"):
-        OpenAIEmbedder(f"http://127.0.0.1:{free_port()}", "m").embed(["x"])
+        OpenAIEmbedder(Endpoint(name="dead", base_url=f"http://127.0.0.1:{free_port()}"), "m").embed(["x"])
 
 
 class CountingEmbedder:

@@ -1,6 +1,7 @@
 """The managed llama.cpp server and its client against a real server and the bundled GGUF model."""
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -83,41 +84,48 @@ def test_concurrency_reaches_the_slot_count(llama_server):
     assert busy_max == 4
 
 
-def test_a_killed_server_is_restarted_once_then_fails_clearly():
-    server = ManagedLlamaServer(ServerSettings(model_path=bundled_model_path(), parallel=1, ctx_size=2048))
+def _kill_server(server):
+    """Fault injection: SIGKILL the llama.cpp process itself (not its guard) and wait until it is gone."""
+    os.kill(server.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while server.alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not server.alive()
+
+
+def test_a_killed_server_is_restarted_per_crash_then_fails_clearly():
+    settings = ServerSettings(model_path=bundled_model_path(), parallel=1, ctx_size=2048, max_restarts=1)
+    server = ManagedLlamaServer(settings)
     server.start()
-
-    def restart(dead_url):
-        if not server.alive():
-            server.restart_after_crash()
-        return server.base_url
-
-    client = LlamaClient([server.base_url], capacities=[1], on_connection_error=restart, backoff_s=0.2)
+    client = LlamaClient(
+        [server.base_url], capacities=[1], on_connection_error=lambda _url: server.restart_after_crash(), backoff_s=0.2
+    )
     try:
-        first_pid = server.pid
-        server._proc.send_signal(signal.SIGKILL)
-        server._proc.wait()
+        first_pid, first_guard = server.pid, server.guard_pid
+        assert first_pid != first_guard  # the real server, behind its lifeline guard
+        _kill_server(server)
         result = client.complete(_prompt("Say ok."), n_predict=8)
         assert result.completion_tokens > 0
-        assert server.restarts == 1 and server.pid != first_pid and not pid_alive(first_pid)
-        server._proc.send_signal(signal.SIGKILL)
-        server._proc.wait()
-        with pytest.raises(LlamaServerError, match="crashed again after a restart"):
+        assert server.restarts == 1 and server.pid != first_pid
+        assert not pid_alive(first_pid) and not pid_alive(first_guard)
+        _kill_server(server)
+        with pytest.raises(LlamaServerError, match=r"crashed again .* after 1 restart\(s\) in this run; max_restarts"):
             client.complete(_prompt("Say ok."), n_predict=8)
     finally:
-        pid = server.pid
+        pid, guard = server.pid, server.guard_pid
         server.stop()
         client.close()
     assert pid is None or not pid_alive(pid)
+    assert guard is None or not pid_alive(guard)
 
 
 def test_stop_leaves_no_process():
     server = ManagedLlamaServer(ServerSettings(model_path=bundled_model_path(), parallel=1, ctx_size=1024))
     server.start()
-    pid = server.pid
+    pid, guard = server.pid, server.guard_pid
     server.stop()
     time.sleep(0.2)
-    assert not pid_alive(pid)
+    assert not pid_alive(pid) and not pid_alive(guard)
 
 
 def test_missing_model_file_names_the_setting(tmp_path):
@@ -188,3 +196,26 @@ def test_bundled_model_is_the_pinned_file():
     from secassets.llama_server import BUNDLED_MODEL_SHA256
 
     assert _sha256(Path(bundled_model_path())) == BUNDLED_MODEL_SHA256
+
+
+def test_model_identity_names_everything_that_changes_an_answer(tmp_path):
+    from secassets.resources.llama_server import LlamaServerResource
+
+    base = LlamaServerResource(ctx_size=8192, parallel=4)
+    identity = base.model_identity()
+    assert identity == LlamaServerResource(ctx_size=8192, parallel=4).model_identity()  # stable: cache keys too
+    assert "ctx/slot=2048" in identity and "ngl=0" in identity and "build=xllamacpp-" in identity
+    others = [
+        LlamaServerResource(ctx_size=4096, parallel=4),  # smaller context per slot can cut answers
+        LlamaServerResource(ctx_size=8192, parallel=2),
+        LlamaServerResource(ctx_size=8192, parallel=4, n_gpu_layers=99),
+        LlamaServerResource(ctx_size=8192, parallel=4, extra_args=["--rope-freq-scale", "0.5"]),
+    ]
+    assert len({identity, *(o.model_identity() for o in others)}) == 1 + len(others)
+    assert LlamaServerResource(ctx_size=8192, parallel=4, threads=2).model_identity() == identity  # speed only
+    # a custom binary is identified by its own --version
+    fake = tmp_path / "llama-server"
+    fake.write_text(f"#!{sys.executable}\nimport sys\nprint('version: 4242 (abcdef0)', file=sys.stderr)\n")
+    fake.chmod(0o755)
+    custom = LlamaServerResource(ctx_size=8192, parallel=4, binary=str(fake)).model_identity()
+    assert "build=version: 4242 (abcdef0)" in custom and custom != identity

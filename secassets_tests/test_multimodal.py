@@ -9,6 +9,7 @@ from PIL import Image
 from skimage import data
 
 from secassets.comparison import compare_image, iou, match
+from secassets.endpoints import Endpoint
 from secassets.imaging import RENDER_HEIGHT, RENDER_WIDTH, render_scene
 from secassets.object_detection import ObjectDetector
 from secassets.response_cache import ResponseCache
@@ -95,7 +96,7 @@ def test_vision_client_retries_parses_and_caches_only_real_answers(vision_server
     image = tmp_path / "x.png"
     Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(image)
     cache = ResponseCache(tmp_path / "cache")
-    client = VisionClient(vision_server, "vlm", None, cache, backoff_s=0.01)
+    client = VisionClient(Endpoint(name="vlm", base_url=vision_server), "vlm", cache, backoff_s=0.01)
     _VisionDouble.script = [(503, ""), (200, "not json at all")]
     with pytest.raises(VisionError, match="no JSON object"):
         client.analyse(image)

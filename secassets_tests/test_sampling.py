@@ -24,6 +24,10 @@ def test_weights_are_normalised():
         ({"day_type": {"weekday": -1, "weekend": 1, "holiday": 1}}, "weights.day_type: weights must not be negative"),
         ({"day_type": {"weekday": 1}}, "weights.day_type: every category needs a weight"),
         ({"colour": {"red": 1}}, "unknown sampler column"),
+        ({"day_type": {"weekday": float("inf"), "weekend": 1, "holiday": 1}}, "weights.day_type: weights must be finite numbers"),
+        ({"time_of_day": {"morning": float("nan"), "midday": 1, "evening": 1, "night": 1, "late_night": 1}},
+         "weights.time_of_day: weights must be finite numbers"),
+        ({"day_type": {"weekday": 1e300, "weekend": 1e300, "holiday": 1e300}}, "weights.day_type: weights are relative and at most"),
     ],
 )
 def test_bad_weights_name_the_field(overrides, message):

@@ -1,4 +1,9 @@
-"""Local files under data/: where every asset's output is stored, always written atomically."""
+"""Local files under data/: where every asset's output is stored, always written atomically.
+
+The folder is deployment configuration (SECASSETS_DATA_DIR, or the data dir given to
+build_resources), never run config: both resources are built with ``fixed_at`` and have an empty
+config schema, so a launchpad config that names a ``base_dir`` is rejected before the run starts.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,64 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from secassets.constants import default_data_dir
 from secassets.schema import ARROW_SCHEMAS
-from secassets.storage import CorruptOutputError, read_parquet, write_json, write_parquet
+from secassets.storage import CompanionFiles, CorruptOutputError, read_parquet, write_json, write_parquet
+
+FIXED_FOLDER = "Output folder fixed by the deployment (SECASSETS_DATA_DIR, else <repo>/data); not run-configurable."
+
+
+def inside(base: Path, *parts: str) -> Path:
+    """base/parts, refusing a part ('..', an absolute path, a partition key with '/') that leaves base."""
+    path = base.joinpath(*parts)
+    if not path.resolve().is_relative_to(base.resolve()):
+        raise ValueError(f"{'/'.join(parts)!r} would leave the output folder {base}; refusing to read or write there")
+    return path
 
 
 class LocalFiles(dg.ConfigurableResource):
-    """The output folder (data/ by default, or SECASSETS_DATA_DIR) that assets write side files into."""
+    """The output folder that assets write side files into (reports, plots, caches).
 
-    base_dir: str = Field(default=str(default_data_dir()), description="Folder of side files (reports, plots, caches).")
+    No config fields on purpose: build it with ``LocalFiles.fixed_at(base_dir)``.
+    """
+
+    _base_dir: Path = PrivateAttr(default_factory=default_data_dir)
+
+    @classmethod
+    def fixed_at(cls, base_dir: str | Path) -> dg.ResourceDefinition:
+        """A resource definition whose folder no run config can change (its config schema is empty)."""
+        files = cls()
+        files._base_dir = Path(base_dir)
+        return dg.ResourceDefinition(resource_fn=lambda _ctx: files, config_schema={}, description=f"{FIXED_FOLDER} {base_dir}")
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir
 
     def path(self, *parts: str) -> Path:
-        return Path(self.base_dir).joinpath(*parts)
+        return inside(self._base_dir, *parts)
 
 
-class LocalFilesIOManager(dg.ConfigurableIOManager):
+class LocalFilesIOManager(dg.IOManager):
     """DataFrames as parquet, Pydantic models and dicts as JSON, at data/<asset>[/<partition>]."""
 
-    base_dir: str = Field(default=str(default_data_dir()), description="Folder of asset outputs (data/ by default).")
+    def __init__(self, base_dir: str | Path) -> None:
+        self.base_dir = Path(base_dir)
+
+    @classmethod
+    def fixed_at(cls, base_dir: str | Path) -> dg.IOManagerDefinition:
+        """An IO manager definition whose folder no run config can change (its config schema is empty)."""
+        manager = cls(base_dir)
+        return dg.IOManagerDefinition(resource_fn=lambda _ctx: manager, config_schema={}, description=f"{FIXED_FOLDER} {base_dir}")
 
     def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str, partition: str | None = None) -> Path:
         key = context.asset_key.path
-        base = Path(self.base_dir).joinpath(*key)
         if context.has_asset_partitions:
-            return base / f"{partition or context.asset_partition_key}{suffix}"
-        return base.with_suffix(suffix)
+            return inside(self.base_dir, *key, f"{partition or context.asset_partition_key}{suffix}")
+        *parents, name = key
+        return inside(self.base_dir, *parents, f"{name}{suffix}")
 
     def _write(self, path_for: Any, obj: Any, name: str) -> Path:
         if isinstance(obj, pd.DataFrame):
@@ -84,6 +120,14 @@ class LocalFilesIOManager(dg.ConfigurableIOManager):
         except json.JSONDecodeError as exc:
             raise CorruptOutputError(f"{path} is not valid JSON ({exc}); re-materialize the asset") from exc
         typ = context.dagster_type.typing_type if context.dagster_type else None
-        if isinstance(typ, type) and issubclass(typ, BaseModel):
-            return typ.model_validate(data)
-        return data
+        if not (isinstance(typ, type) and issubclass(typ, BaseModel)):
+            return data
+        asset = context.asset_key.to_user_string()
+        try:
+            value = typ.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()[:5])
+            raise CorruptOutputError(f"{path} is not a valid {typ.__name__} ({problems}); re-materialize {asset}") from None
+        if isinstance(value, CompanionFiles):
+            value.verify_companions(f"re-materialize {asset}")  # e.g. the sampler YAML written with this JSON
+        return value

@@ -28,6 +28,7 @@ def test_multimodal_end_to_end_on_a_few_rendered_images(scenario_run, tmp_path, 
     assert result.success
     gt = pd.read_parquet(work / "multimodal_ground_truth.parquet")
     assert (gt["source"] == "render").sum() == 4
+    assert (gt["image_format"] == "PNG").all() and gt["image_error"].isna().all()
     lacking = gt[gt["source"] == "none"]
     assert len(lacking) == 1 and lacking["risk_score"].isna().all() and lacking["description"].isna().all()
     local = pd.read_parquet(work / "local_pipeline_results.parquet")

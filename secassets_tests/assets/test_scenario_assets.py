@@ -110,8 +110,12 @@ def test_unreadable_config_yaml_names_the_file_and_the_fix(tmp_path, scenario_ru
         raise_on_error=False,
     )
     assert not result.success
-    message = result.failure_data_for_node("scenarios").error.message
-    assert str(yaml_path) in message and "Re-materialize sampler_config" in message
+    error, messages = result.failure_data_for_node("scenarios").error, []
+    while error is not None:  # caught when the plan is loaded (its YAML checksum) or when the YAML is read
+        messages.append(error.message)
+        error = error.cause
+    message = "\n".join(messages)
+    assert str(yaml_path) in message and "re-materialize sampler_config" in message.lower(), message
     assert _sha(tmp_path / "scenarios.parquet") == before  # the previous output is untouched
 
 

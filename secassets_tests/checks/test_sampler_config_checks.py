@@ -5,11 +5,12 @@ import yaml
 from secassets.checks.sampler_config_checks import sampler_config_marginals
 from secassets.generation import sampler_config_builder, write_sampler_yaml
 from secassets.sampling import SamplerPlan, SamplerSpec
+from secassets.storage import sha256_file
 
 
 def _plan(tmp_path: Path, spec: SamplerSpec) -> SamplerPlan:
     path = write_sampler_yaml(sampler_config_builder(spec), tmp_path / "data_designer_config.yaml")
-    return SamplerPlan(spec=spec, data_designer_yaml=str(path))
+    return SamplerPlan(spec=spec, data_designer_yaml=str(path), yaml_sha256=sha256_file(path))
 
 
 def _edit(plan: SamplerPlan, column: str, edit) -> None:
@@ -33,6 +34,7 @@ def test_fails_when_the_yaml_was_edited_by_hand(tmp_path):
     result = sampler_config_marginals(plan)
     assert not result.passed
     assert "day_type.holiday" in result.metadata["problems"].value
+    assert "the YAML was edited or belongs to another sampler_config run" in result.metadata["problems"].value
 
 
 def test_fails_when_animals_may_lead_a_threat(tmp_path):
@@ -48,3 +50,12 @@ def test_fails_with_the_reason_when_the_yaml_is_gone(tmp_path):
     Path(plan.data_designer_yaml).unlink()
     result = sampler_config_marginals(plan)
     assert not result.passed and "Re-materialize sampler_config" in result.metadata["problem"].value
+
+
+def test_a_stored_plan_that_does_not_validate_is_a_failed_check_with_the_reason(tmp_path):
+    plan = _plan(tmp_path, SamplerSpec()).model_dump(mode="json")
+    plan["spec"]["weights"]["day_type"]["weekday"] = float("nan")  # what an older version could store
+    result = sampler_config_marginals(plan)
+    assert not result.passed
+    problem = result.metadata["problem"].value
+    assert "weights.day_type: weights must be finite numbers" in problem and "re-materialize sampler_config" in problem

@@ -15,10 +15,14 @@ from secassets.sensors.alert_sensor import alert_on_failures
 class _Receiver(BaseHTTPRequestHandler):
     received: ClassVar[list[dict]] = []
     fail_first = 0
+    posts = 0
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if _Receiver.fail_first > 0:
+        _Receiver.posts += 1
+        if self.path.endswith("?status=400"):
+            self.send_response(400)
+        elif _Receiver.fail_first > 0:
             _Receiver.fail_first -= 1
             self.send_response(503)
         else:
@@ -34,6 +38,7 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver():
     _Receiver.received = []
     _Receiver.fail_first = 0
+    _Receiver.posts = 0
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -79,6 +84,15 @@ def test_delivery_retries_5xx_with_backoff(receiver):
     _Receiver.fail_first = 2
     assert deliver(receiver, {"text": "hi"}, retries=3, backoff_s=0.01)
     assert len(_Receiver.received) == 1
+
+
+def test_delivery_tells_rejected_from_failed(receiver):
+    rejected = deliver(receiver + "?status=400", {"text": "bad"}, retries=3, backoff_s=0.01)
+    assert rejected.outcome == "rejected" and not rejected and len(_Receiver.received) == 0
+    assert _Receiver.posts == 1  # a 4xx is not retried
+    refused = deliver("http://127.0.0.1:1/hook", {"text": "hi"}, retries=1, backoff_s=0.01)
+    assert refused.outcome == "failed" and "after 2 attempts" in refused.detail
+    assert deliver("not a url", {"text": "hi"}, retries=0).outcome == "failed"  # no exception escapes
 
 
 def test_redact_hides_secret_values():

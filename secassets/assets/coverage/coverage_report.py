@@ -20,15 +20,18 @@ from secassets.coverage import build_coverage
 from secassets.rendering import markdown_table
 from secassets.reports import coverage_heatmap, sampler_plot
 from secassets.resources.local_files import LocalFiles
+from secassets.run_config import CheckedConfig
 from secassets.sampling import SamplerPlan
 from secassets.storage import write_bytes
 
 
-class CoverageParams(dg.Config):
-    near_duplicate_threshold: float = Field(default=0.95, description="Cosine similarity above which two scenarios are near-duplicates.")
-    clusters: int = Field(default=8, description="k of the seeded k-means over the narrative embeddings.")
-    seed: int = Field(default=0, description="Seed of the k-means initialisation.")
-    evaluation_rows: int = Field(default=12, description="Rows per template the evaluation uses (for the CI advice).")
+class CoverageParams(CheckedConfig):
+    near_duplicate_threshold: float = Field(
+        default=0.95, ge=0, le=1, allow_inf_nan=False, description="Cosine similarity above which two scenarios are near-duplicates (0-1)."
+    )
+    clusters: int = Field(default=8, ge=1, le=256, description="k of the seeded k-means over the narrative embeddings (1-256).")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the k-means initialisation (0-4294967295).")
+    evaluation_rows: int = Field(default=12, ge=1, le=100_000, description="Rows per template the evaluation uses (for the CI advice).")
 
 
 @dg.asset(

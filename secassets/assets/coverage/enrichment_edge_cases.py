@@ -12,16 +12,23 @@ from pydantic import Field, ValidationError
 
 from secassets.edge_cases import FAMILIES, EdgeCaseCounts, generate_edge_cases
 from secassets.rendering import markdown_table
+from secassets.run_config import CheckedConfig
+
+MAX_FAMILY_ROWS = 10_000
 
 
-class EdgeCaseParams(dg.Config):
-    seed: int = Field(default=42, description="Seed of every edge-case variation.")
-    multi_threat: int = Field(default=20, description="Rows of several persons (and vehicles) converging on an entry point.")
-    rare_pose: int = Field(default=20, description="Rows of a crouching, climbing, crawling or prone person.")
-    boundary_confidence: int = Field(default=20, description="Rows with detector confidence at the 0.5 floor, risk just under the alert threshold.")
-    ocr_failure: int = Field(default=20, description="Rows with unreadable plates (glare, night, motion blur).")
-    vram_stress: int = Field(default=10, description="Rows with 7+ detections and every enrichment model required.")
-    circuit_breaker: int = Field(default=10, description="Rows whose enrichment models fail repeatedly, with the fallback stated.")
+class EdgeCaseParams(CheckedConfig):
+    seed: int = Field(default=42, ge=0, le=2**32 - 1, description="Seed of every edge-case variation (0-4294967295).")
+    multi_threat: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows of several persons (and vehicles) converging on an entry point.")
+    rare_pose: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows of a crouching, climbing, crawling or prone person.")
+    boundary_confidence: int = Field(
+        default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows with detector confidence at the 0.5 floor, risk just under the alert threshold."
+    )
+    ocr_failure: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows with unreadable plates (glare, night, motion blur).")
+    vram_stress: int = Field(default=10, ge=0, le=MAX_FAMILY_ROWS, description="Rows with 7+ detections and every enrichment model required.")
+    circuit_breaker: int = Field(
+        default=10, ge=0, le=MAX_FAMILY_ROWS, description="Rows whose enrichment models fail repeatedly, with the fallback stated."
+    )
 
 
 @dg.asset(

@@ -5,6 +5,8 @@ type-stratified sample of scenarios plus a seeded per-family sample of enrichmen
 the llm resource (/completion with a bounded JSON-schema constraint, deterministic sampling),
 parse, validate and score. Answers are cached by content (data/prompt_evaluations/cache/), so a
 re-run with nothing changed makes no server call and a crashed run resumes where it stopped.
+A call that gets no answer is a failure row; when more than max_transport_error_share of a
+template's rows are such failures the step fails and the partition's previous file is kept.
 Output: data/prompt_evaluations/<template>.parquet. Feeds template_leaderboard.
 """
 
@@ -14,7 +16,13 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from secassets.evaluation import EvaluationSettings, evaluate_template, evaluation_set, summarize
+from secassets.evaluation import (
+    EvaluationSettings,
+    evaluate_template,
+    evaluation_set,
+    summarize,
+    transport_error_failure,
+)
 from secassets.llama_server import LlamaServerError
 from secassets.llm_client import Completion
 from secassets.partitions import TEMPLATE_PARTITIONS
@@ -22,20 +30,31 @@ from secassets.rendering import markdown_table
 from secassets.resources.llama_server import LlamaServerResource
 from secassets.resources.local_files import LocalFiles
 from secassets.response_cache import ResponseCache
-from secassets.templates import TEMPLATES
+from secassets.templates import STOP_TOKENS, TEMPLATES
 
 
 class PromptEvaluationParams(dg.Config):
+    """Every number is bounded and finite: a value outside fails the step before any server call or write."""
+
     evaluation_size: int = Field(
-        default=12, description="Scenarios sampled (stratified by scenario_type, seeded) for every template; "
-        "sized so the whole graph stays within 15 minutes on 2 CPU cores with the bundled model."
+        default=12, ge=1, le=100_000, description="Scenarios sampled (stratified by scenario_type, seeded) for every "
+        "template, 1-100000; sized so the whole graph stays within 15 minutes on 2 CPU cores with the bundled model."
     )
-    seed: int = Field(default=42, description="Seed of the evaluation sample and of the server's sampling.")
-    n_predict: int = Field(default=400, description="Token limit of each answer.")
-    temperature: float = Field(default=0.0, description="Sampling temperature (0 = deterministic).")
+    seed: int = Field(
+        default=42, ge=0, le=2**32 - 1, description="Seed of the evaluation sample and of the server's sampling, 0-2^32-1."
+    )
+    n_predict: int = Field(default=400, ge=16, le=8192, description="Token limit of each answer, 16-8192.")
+    temperature: float = Field(
+        default=0.0, ge=0.0, le=2.0, allow_inf_nan=False, description="Sampling temperature, 0-2 (0 = deterministic)."
+    )
     thinking: bool = Field(default=False, description="Prepend 'detailed thinking on' (Nemotron); no JSON constraint then.")
     edge_cases_per_family: int = Field(
-        default=1, description="Edge cases evaluated per family (seeded sample); -1 = all of them."
+        default=1, ge=-1, le=100_000, description="Edge cases evaluated per family (seeded sample); -1 = all of them."
+    )
+    max_transport_error_share: float = Field(
+        default=0.25, ge=0.0, le=1.0, allow_inf_nan=False,
+        description="Share of a template's rows, 0-1, that may get no answer (timeouts, dead server, malformed "
+        "bodies) and become failure rows; above it the step fails and the partition's previous file is kept.",
     )
 
 
@@ -65,7 +84,9 @@ def prompt_evaluations(
         raise dg.Failure(description=str(exc)) from None
 
     def complete(prompt: str, schema: dict | None, s: EvaluationSettings) -> Completion:
-        return llm.client().complete(prompt, n_predict=s.n_predict, json_schema=schema, temperature=s.temperature, seed=s.seed)
+        return llm.client().complete(
+            prompt, n_predict=s.n_predict, json_schema=schema, stop=STOP_TOKENS, temperature=s.temperature, seed=s.seed
+        )
 
     def map_fn(fn, items):
         items = list(items)
@@ -83,6 +104,14 @@ def prompt_evaluations(
             )
         except LlamaServerError as exc:
             raise dg.Failure(description=str(exc)) from None
+        failure = transport_error_failure(key, stats, config.max_transport_error_share)
+        if failure is not None:  # raised before returning: the IO manager writes nothing, earlier files stay
+            raise dg.Failure(description=failure, metadata={
+                "template": key, "transport_errors": stats.transport_errors, "rows": stats.rows,
+                "transport_error_share": round(stats.transport_error_share, 4),
+                "max_transport_error_share": config.max_transport_error_share,
+                "first_transport_error": stats.first_transport_error or "",
+            })
         outputs[key] = df
         summary = summarize(df)
         summaries.append({
@@ -91,8 +120,10 @@ def prompt_evaluations(
         })
         context.log.info(
             f"{key}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f}, "
-            f"{stats.cache_hits} cache hits, {stats.server_calls} server calls"
+            f"{stats.cache_hits} cache hits, {stats.server_calls} server calls, {stats.transport_errors} without an answer"
         )
+        if stats.cache_write_errors:
+            context.log.warning(f"{key}: {stats.cache_write_errors} answers could not be written to the cache {cache.root}")
     meta: dict[str, Any] = {
         "dagster/row_count": sum(len(d) for d in outputs.values()),
         "model": model_id,

@@ -3,7 +3,8 @@
 Class-aware greedy IoU matching in one box convention; precision, recall, F1, mean IoU, share
 of truth objects matched at IoU >= 0.5; risk deviation, alignment (within 15 points) and level
 agreement; per category; the worst cases with their images (truth boxes green, local red).
-Images without ground truth (curated, no vision model) are listed, not scored.
+Images without ground truth (curated, no vision model) are listed, not scored; images rejected
+before analysis (outside their folder, too large, corrupt) are listed with their reason.
 Output: data/multimodal_comparison.json, data/multimodal_comparison/summary.txt and worst_cases.png.
 """
 
@@ -14,21 +15,35 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+from PIL import Image
 from pydantic import Field
 
 from secassets.comparison import compare_image
 from secassets.imaging import draw_boxes, image_grid
 from secassets.rendering import markdown_table
 from secassets.resources.local_files import LocalFiles
+from secassets.run_config import CheckedConfig
 from secassets.storage import write_bytes, write_text
 
 AGGREGATES = ("precision", "recall", "f1", "mean_iou", "share_iou_over_05")
 
 
-class ComparisonParams(dg.Config):
-    min_iou_share: float = Field(default=0.5, description="Check: minimum share of truth objects matched at IoU >= 0.5 (WARN).")
-    min_risk_alignment: float = Field(default=0.5, description="Check: minimum share of images whose risk is within 15 points (WARN).")
-    worst_cases: int = Field(default=6, description="Worst images shown with their boxes.")
+class ComparisonParams(CheckedConfig):
+    min_iou_share: float = Field(
+        default=0.5, ge=0, le=1, allow_inf_nan=False, description="Check: minimum share of truth objects matched at IoU >= 0.5 (WARN), 0-1."
+    )
+    min_risk_alignment: float = Field(
+        default=0.5, ge=0, le=1, allow_inf_nan=False, description="Check: minimum share of images whose risk is within 15 points (WARN), 0-1."
+    )
+    worst_cases: int = Field(default=6, ge=0, le=60, description="Worst images shown with their boxes (0-60).")
+
+
+def _drawn(p: dict[str, Any]) -> Image.Image | None:
+    """The image with its boxes, or None when it no longer decodes (it is then left out of the grid)."""
+    try:
+        return draw_boxes(Path(p["path"]), p["truth"], p["local"])
+    except (OSError, ValueError, SyntaxError):
+        return None
 
 
 def _aggregate(per_image: list[dict[str, Any]]) -> dict[str, Any]:
@@ -57,6 +72,7 @@ def multimodal_comparison(
 ) -> dict[str, Any]:
     local = local_pipeline_results.set_index("path").to_dict("index")
     per_image, unscored = [], []
+    rejected = [{"path": p, "reason": r["error"]} for p, r in local.items() if str(r.get("error") or "").startswith("image rejected")]
     for gt in multimodal_ground_truth.to_dict("records"):
         if gt["source"] == "none":
             unscored.append(gt["path"])
@@ -75,15 +91,16 @@ def multimodal_comparison(
         "overall": _aggregate(per_image), "by_category": categories,
         "worst_cases": [{k: p[k] for k in ("path", "category", "f1", "mean_iou", "risk_deviation")} for p in worst],
         "unscored_images": unscored,
+        "rejected_images": rejected,
         "thresholds": {"min_iou_share": config.min_iou_share, "min_risk_alignment": config.min_risk_alignment},
         "per_image": [{k: v for k, v in p.items() if k not in ("truth", "local")} for p in per_image],
     }
-    grid = image_grid([draw_boxes(Path(p["path"]), p["truth"], p["local"]) for p in worst])
+    grid = image_grid([img for img in map(_drawn, worst) if img is not None])
     if grid:
         write_bytes(local_files.path("multimodal_comparison", "worst_cases.png"), lambda p: p.write_bytes(grid))
     o = report["overall"]
     summary = (
-        f"{o.get('images', 0)} images compared ({len(unscored)} without ground truth). Detection: precision "
+        f"{o.get('images', 0)} images compared ({len(unscored)} without ground truth, {len(rejected)} rejected). Detection: precision "
         f"{o.get('precision', 0):.2f}, recall {o.get('recall', 0):.2f}, F1 {o.get('f1', 0):.2f}, mean IoU {o.get('mean_iou', 0):.2f}, "
         f"{o.get('share_iou_over_05', 0):.0%} of truth objects matched at IoU >= 0.5. Risk: "
         f"{o.get('risk_alignment', 0):.0%} within 15 points, level agreement {o.get('level_agreement', 0):.0%}, "

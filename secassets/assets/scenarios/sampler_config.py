@@ -2,7 +2,9 @@
 
 Inputs: Dagster run config (row count, seed, weight overrides), validated before anything is
 written. Output: data/sampler_config/data_designer_config.yaml (loads back with
-DataDesignerConfigBuilder.from_config) and data/sampler_config.json (the SamplerPlan).
+DataDesignerConfigBuilder.from_config) and data/sampler_config.json (the SamplerPlan), written as a
+pair: the YAML replaces the old one only after it loaded back, and the plan records its SHA-256,
+which every load of the plan checks.
 """
 
 
@@ -10,20 +12,22 @@ import dagster as dg
 from pydantic import Field, ValidationError
 
 from secassets.constants import DEFAULT_WEIGHTS, SAMPLER_COLUMNS
-from secassets.generation import load_sampler_builder, sampler_config_builder, write_sampler_yaml
+from secassets.generation import ScenarioGenerationError, load_sampler_builder, sampler_config_builder
 from secassets.rendering import markdown_table
 from secassets.resources.local_files import LocalFiles
+from secassets.run_config import CheckedConfig, describe_errors
 from secassets.sampling import SamplerPlan, SamplerSpec
+from secassets.storage import atomic_path, sha256_file
 
 
-class SamplerConfigParams(dg.Config):
+class SamplerConfigParams(CheckedConfig):
     """Run config for sampler_config; omitted weights keep the defaults of secassets.constants."""
 
-    num_scenarios: int = Field(default=500, description="Rows the scenarios asset generates (1-100000).")
-    seed: int = Field(default=42, description="Seed of every random choice in scenario generation.")
+    num_scenarios: int = Field(default=500, ge=1, le=100_000, description="Rows the scenarios asset generates (1-100000).")
+    seed: int = Field(default=42, ge=0, le=2**32 - 1, description="Seed of every random choice in scenario generation (0-4294967295).")
     weight_overrides: dict[str, dict[str, float]] = Field(
         default_factory=dict,
-        description="Per sampler column, a weight for every category, replacing that column's defaults.",
+        description="Per sampler column, a finite weight >= 0 for every category, replacing that column's defaults.",
     )
 
 
@@ -43,13 +47,19 @@ def sampler_config(context: dg.AssetExecutionContext, config: SamplerConfigParam
     try:
         spec = SamplerSpec.with_overrides(config.num_scenarios, config.seed, config.weight_overrides)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']}" for e in exc.errors())
         raise dg.Failure(
-            description=f"Invalid sampler_config run config: {problems}. Nothing was written.",
+            description=f"Invalid sampler_config run config: {describe_errors(exc)}. Nothing was written; "
+            "the previous YAML and plan are unchanged.",
             metadata={"known_columns": list(SAMPLER_COLUMNS)},
         ) from None
-    path = write_sampler_yaml(sampler_config_builder(spec), local_files.path("sampler_config", "data_designer_config.yaml"))
-    load_sampler_builder(path)  # prove the YAML round-trips before anyone depends on it
+    path = local_files.path("sampler_config", "data_designer_config.yaml")
+    try:
+        with atomic_path(path) as tmp:  # replaces the old YAML only if this one loads back
+            sampler_config_builder(spec).write_config(tmp)
+            load_sampler_builder(tmp)
+            digest = sha256_file(tmp)
+    except ScenarioGenerationError as exc:
+        raise dg.Failure(description=f"The Data Designer config did not load back ({exc}); nothing was replaced.") from None
     rows = [
         {"column": c, "weights": ", ".join(f"{k}={v:.3f}" for k, v in spec.weights[c].items()),
          "changed": "yes" if _changed(spec.weights[c], DEFAULT_WEIGHTS[c]) else ""}
@@ -60,7 +70,8 @@ def sampler_config(context: dg.AssetExecutionContext, config: SamplerConfigParam
             "num_scenarios": spec.num_scenarios,
             "seed": spec.seed,
             "data_designer_yaml": dg.MetadataValue.path(str(path)),
+            "yaml_sha256": digest,
             "weights": dg.MetadataValue.md(markdown_table(rows, ["column", "weights", "changed"])),
         }
     )
-    return SamplerPlan(spec=spec, data_designer_yaml=str(path))
+    return SamplerPlan(spec=spec, data_designer_yaml=str(path), yaml_sha256=digest)

@@ -3,7 +3,8 @@
 Input: scenarios. Model: the EmbeddingModel resource (all-MiniLM-L6-v2 int8 ONNX offline by
 default). Output: data/scenario_embeddings.parquet (scenario_hash + both vectors, joinable to
 scenarios) and data/scenario_embeddings/embeddings.npz keyed by scenario_hash; L2-normalised
-float32. Checked by scenario_embeddings_complete.
+float32. Vectors already computed are reused from data/scenario_embeddings/cache.npz; a damaged
+cache is a miss and is rewritten. Checked by scenario_embeddings_complete.
 """
 
 import time
@@ -35,7 +36,7 @@ def scenario_embeddings(
     vectors: dict[str, np.ndarray] = {}
     start = time.perf_counter()
     try:  # one call for both columns, so the cache keeps every text of this run
-        both, hits = cache.embed(embedder, texts["scenario_embedding"] + texts["reasoning_embedding"])
+        both, hits = cache.embed(embedder, texts["scenario_embedding"] + texts["reasoning_embedding"], dim=embedding_model.dimension)
     except EmbeddingError as exc:
         raise dg.Failure(description=str(exc)) from None
     seconds = time.perf_counter() - start
