@@ -26,10 +26,33 @@ from secassets.resources.vision_model import VisionModel
 from secassets.sampling import SamplerPlan, SamplerSpec
 from secassets.storage import CorruptOutputError
 
-CONFIGS: list[type[BaseModel]] = [
-    SamplerConfigParams, CoverageParams, EdgeCaseParams, GroundTruthParams, LocalPipelineParams, ComparisonParams,
-    EmbeddingModel, VisionModel,
-]
+
+def _all_config_classes() -> list[type[BaseModel]]:
+    """Every run-config and resource class the package defines, found by walking it (none can be missed)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import secassets
+
+    found: dict[str, type[BaseModel]] = {}
+    for info in pkgutil.walk_packages(secassets.__path__, "secassets."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if obj.__module__ == info.name and issubclass(obj, dg.Config | dg.ConfigurableResource) and obj.model_fields:
+                found[f"{obj.__module__}.{obj.__name__}"] = obj
+    return [found[k] for k in sorted(found)]
+
+
+CONFIGS: list[type[BaseModel]] = _all_config_classes()
+
+
+def test_the_walk_finds_every_known_config():
+    for cls in (SamplerConfigParams, CoverageParams, EdgeCaseParams, GroundTruthParams, LocalPipelineParams,
+                ComparisonParams, EmbeddingModel, VisionModel, LlamaServerResource):
+        assert cls in CONFIGS
 
 
 @pytest.mark.parametrize("cls", CONFIGS, ids=lambda c: c.__name__)

@@ -20,13 +20,19 @@ from secassets.leaderboard import RegressionThresholds, build_leaderboard, evalu
 from secassets.partitions import TEMPLATE_PARTITIONS
 from secassets.reports import accuracy_plot, deviation_plot, leaderboard_table, pairwise_table, render_html
 from secassets.resources.local_files import LocalFiles
+from secassets.run_config import CheckedConfig
 from secassets.storage import write_bytes, write_text
 
 
-class LeaderboardParams(dg.Config):
-    seed: int = Field(default=0, description="Seed of the bootstrap resampling.")
-    error_margin: float = Field(default=0.0, description="Regression check: extra drop allowed beyond the previous CI.")
-    warn_drop: float = Field(default=0.02, description="Regression check: smaller drops above this warn.")
+class LeaderboardParams(CheckedConfig):
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Seed of the bootstrap resampling.")
+    error_margin: float = Field(
+        default=0.0, ge=0, le=1, allow_inf_nan=False,
+        description="Regression check: extra drop allowed beyond the previous CI (0-1).",
+    )
+    warn_drop: float = Field(
+        default=0.02, ge=0, le=1, allow_inf_nan=False, description="Regression check: smaller drops above this warn (0-1)."
+    )
 
 
 @dg.asset(

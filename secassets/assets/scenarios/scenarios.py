@@ -20,16 +20,20 @@ from secassets.llama_server import LlamaServerError
 from secassets.rendering import distribution_table, markdown_table
 from secassets.resources.llama_server import LlamaServerResource
 from secassets.resources.local_files import LocalFiles
+from secassets.run_config import CheckedConfig
 from secassets.sampling import SamplerPlan
 from secassets.schema import COLUMN_DESCRIPTIONS, SCENARIO_COLUMNS
 
 PREVIEW_COLUMNS = ["scenario_type", "primary_object", "camera_location", "time_of_day", "expected_summary"]
 
 
-class ScenariosParams(dg.Config):
-    generation_timeout_s: float = Field(default=1800.0, description="Wall-clock bound on the whole Data Designer call.")
+class ScenariosParams(CheckedConfig):
+    generation_timeout_s: float = Field(
+        default=1800.0, gt=0, le=86_400, allow_inf_nan=False,
+        description="Wall-clock bound on the whole Data Designer call (seconds, at most a day).",
+    )
     llm_rows: int = Field(
-        default=8,
+        default=8, ge=0, le=100_000,
         description="Scenarios (a seeded, type-stratified subset) whose narrative, summary, key points and judge "
         "scores come from Data Designer LLM columns through the llm resource; 0 = none. The default keeps the "
         "whole graph within its 15-minute budget on 2 CPU cores with the bundled model.",
