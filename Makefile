@@ -1,6 +1,7 @@
 # The two commands a newcomer needs (each creates or reuses .venv itself):
 #   make pipeline   materialize the whole asset graph on the embedded defaults
-#   make test       run the test suite (what CI runs)
+#   make test       lint, validate the definitions and run the whole test suite (what CI runs)
+# While editing: make test-fast runs only the unit tests (no server, Data Designer, run or browser), about 15 s.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ DAGSTER := $(VENV)/bin/dagster
 # Debian's Chromium for the browser test of the Dagster UI (Playwright drives it; no browser download).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup pipeline test dev benchmarks clean-data
+.PHONY: setup pipeline test test-fast lint dev benchmarks clean-data
 
 setup: $(STAMP)
 
@@ -34,9 +35,15 @@ pipeline: $(STAMP)
 	$(DAGSTER) job execute -m secassets.definitions -j full_pipeline
 	@echo "Outputs are in $${SECASSETS_DATA_DIR:-$(CURDIR)/data}; leaderboard report: $${SECASSETS_DATA_DIR:-$(CURDIR)/data}/template_leaderboard/report.html"
 
-test: $(STAMP) $(if $(SECASSETS_CHROMIUM),,$(CHROMIUM))
+test: $(STAMP) $(if $(SECASSETS_CHROMIUM),,$(CHROMIUM)) lint
 	$(DAGSTER) definitions validate -m secassets.definitions
 	$(PY) -m pytest
+
+test-fast: $(STAMP) lint
+	$(PY) -m pytest -m "not integration and not ui"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check secassets secassets_tests benchmarks
 
 dev: $(STAMP)
 	$(DAGSTER) dev -w workspace.yaml -h 127.0.0.1 -p 3000

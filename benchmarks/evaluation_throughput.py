@@ -3,7 +3,7 @@
 Usage: .venv/bin/python benchmarks/evaluation_throughput.py [N_PROMPTS] [TEMPLATE]   (default 16 enriched)
 Each mode runs against a freshly started managed server (bundled model, 4 slots) so no mode
 inherits another's prompt cache. The same prompts, schema and sampling are sent in every mode.
-Prints wall seconds per mode and the ratios the evaluation issue asks for:
+Prints wall seconds per mode and these ratios, with their targets:
   eval / plain-concurrent throughput (>= 0.9), eval / sequential throughput (>= 1.5),
   uncached / cached wall time of the same evaluation (>= 50).
 """
@@ -15,13 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from secassets.evaluation import EvaluationSettings, evaluate_template, evaluation_set
-from secassets.generation import generate_scenarios, sampler_config_builder, write_sampler_yaml
-from secassets.llama_server import ManagedLlamaServer, ServerSettings, bundled_model_path
-from secassets.llm_client import LlamaClient
-from secassets.response_cache import ResponseCache
-from secassets.sampling import SamplerSpec
-from secassets.templates import TEMPLATES
+from secassets.evaluation.runner import EvaluationSettings, evaluate_template, evaluation_set
+from secassets.evaluation.templates import TEMPLATES
+from secassets.llm.cache import ResponseCache
+from secassets.llm.client import LlamaClient
+from secassets.llm.server import ManagedLlamaServer, ServerSettings, bundled_model_path
+from secassets.sampling.data_designer import sampler_config_builder, write_sampler_yaml
+from secassets.sampling.spec import SamplerSpec
+from secassets.scenarios.worker import generate_scenarios
 
 SLOTS = 4
 

@@ -7,31 +7,26 @@ import os
 import dagster as dg
 from pydantic import ValidationError
 
-from secassets.assets import coverage as coverage_assets
-from secassets.assets import evaluation as evaluation_assets
-from secassets.assets import multimodal as multimodal_assets
-from secassets.assets import scenarios as scenario_assets
-from secassets.checks import (
-    coverage_checks,
-    embedding_checks,
-    leaderboard_checks,
-    multimodal_checks,
-    sampler_config_checks,
-    scenario_checks,
+from secassets.core.vocabulary import (
+    COVERAGE_GROUP,
+    EVALUATION_GROUP,
+    MULTIMODAL_GROUP,
+    SCENARIOS_GROUP,
+    default_data_dir,
 )
-from secassets.constants import COVERAGE_GROUP, EVALUATION_GROUP, MULTIMODAL_GROUP, SCENARIOS_GROUP, default_data_dir
-from secassets.endpoints import ENDPOINTS_ENV, resolve_endpoint
-from secassets.jobs import (
+from secassets.defs import coverage, edge_cases, embeddings, evaluation, multimodal, sampling, scenarios
+from secassets.defs.jobs import (
     full_pipeline_job,
     nightly_prompt_evaluation_job,
     nightly_prompt_evaluation_schedule,
     scenarios_job,
 )
-from secassets.resources.embedding_model import EmbeddingModel
-from secassets.resources.llama_server import LlamaServerResource
-from secassets.resources.local_files import LocalFiles, LocalFilesIOManager
-from secassets.resources.vision_model import VisionModel
-from secassets.sensors.alert_sensor import alert_on_failures
+from secassets.defs.resources.embedding_model import EmbeddingModel
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.local_files import LocalFiles, LocalFilesIOManager
+from secassets.defs.resources.vision_model import VisionModel
+from secassets.defs.sensors.alert_sensor import alert_on_failures
+from secassets.llm.endpoints import ENDPOINTS_ENV, resolve_endpoint
 
 
 def _int_env(name: str, default: int) -> int:
@@ -105,16 +100,32 @@ def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None
     }
 
 
-scenario_group = dg.load_assets_from_package_module(scenario_assets, group_name=SCENARIOS_GROUP)
-evaluation_group = dg.load_assets_from_package_module(evaluation_assets, group_name=EVALUATION_GROUP)
-coverage_group = dg.load_assets_from_package_module(coverage_assets, group_name=COVERAGE_GROUP)
-multimodal_group = dg.load_assets_from_package_module(multimodal_assets, group_name=MULTIMODAL_GROUP)
+# The Dagster layer has one folder per pipeline stage (secassets/defs/<stage>/: assets with their
+# checks); the UI groups them as before: the scenario data, its coverage, the evaluation, multimodal.
+STAGE_GROUPS = {
+    SCENARIOS_GROUP: (sampling, scenarios, embeddings),
+    COVERAGE_GROUP: (coverage, edge_cases),
+    EVALUATION_GROUP: (evaluation,),
+    MULTIMODAL_GROUP: (multimodal,),
+}
+
+
+def _stage_assets() -> list[dg.AssetsDefinition]:
+    loaded = []
+    for group, packages in STAGE_GROUPS.items():
+        for package in packages:
+            loaded += [a for a in dg.load_assets_from_package_module(package, group_name=group)
+                       if not isinstance(a, dg.AssetChecksDefinition)]
+    return loaded
+
+
+def _stage_checks() -> list[dg.AssetChecksDefinition]:
+    return [c for packages in STAGE_GROUPS.values() for p in packages for c in dg.load_asset_checks_from_package_module(p)]
+
 
 defs = dg.Definitions(
-    assets=[*scenario_group, *coverage_group, *evaluation_group, *multimodal_group],
-    asset_checks=dg.load_asset_checks_from_modules(
-        [sampler_config_checks, scenario_checks, embedding_checks, coverage_checks, leaderboard_checks, multimodal_checks]
-    ),
+    assets=_stage_assets(),
+    asset_checks=_stage_checks(),
     jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job],
     schedules=[nightly_prompt_evaluation_schedule],
     sensors=[alert_on_failures],

@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("NEMO_TELEMETRY_ENABLED", "false")
 
 from secassets.definitions import build_resources, defs
-from secassets.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets_tests.webserver import Webserver, run_webserver
 
 SMALL_RUN = 200
@@ -46,7 +46,7 @@ def scenario_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dg.ExecuteIn
 @pytest.fixture(scope="session")
 def llama_server():
     """A real managed llama.cpp server with the bundled SmolLM2 model, shared by the session's tests."""
-    from secassets.llama_server import ManagedLlamaServer, ServerSettings, bundled_model_path
+    from secassets.llm.server import ManagedLlamaServer, ServerSettings, bundled_model_path
 
     server = ManagedLlamaServer(ServerSettings(model_path=bundled_model_path(), parallel=4, ctx_size=8192))
     server.start()
@@ -58,3 +58,14 @@ def llama_server():
 def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webserver]:
     """One real `dagster dev` for the GraphQL and browser tests; every child process is checked gone after."""
     yield from run_webserver(tmp_path_factory.mktemp("dagster_home"), tmp_path_factory.mktemp("ui_data"))
+
+
+REAL_COMPONENT_FIXTURES = {"llama_server": "integration", "scenario_run": "integration", "webserver": "ui"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a real server, a real run or `dagster dev` through a fixture carries that marker too."""
+    for item in items:
+        for fixture, marker in REAL_COMPONENT_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(getattr(pytest.mark, marker))

@@ -18,6 +18,8 @@ import pytest
 
 from secassets_tests.webserver import EXPECTED_ASSETS, ROOT, graphql
 
+pytestmark = pytest.mark.ui
+
 CHROMIUM = Path(os.environ.get("SECASSETS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

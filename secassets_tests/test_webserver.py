@@ -1,8 +1,12 @@
 """`dagster dev` with the project's workspace.yaml and dagster_home: the UI's GraphQL API shows the
 pipeline as a person would see it (assets, dependencies, partitions, checks, schedule, sensor)."""
 
-from secassets.constants import TEMPLATE_NAMES
+import pytest
+
+from secassets.core.vocabulary import TEMPLATE_NAMES
 from secassets_tests.webserver import EXPECTED_ASSETS, graphql
+
+pytestmark = pytest.mark.ui
 
 
 def test_asset_graph_partitions_and_checks(webserver):

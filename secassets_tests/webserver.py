@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from secassets.llama_server import free_port
+from secassets.llm.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_ASSETS = frozenset({

@@ -27,8 +27,10 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 from dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log import ConsolidatedSqliteEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from secassets.sensors import alert_sensor
-from secassets.sensors.alert_sensor import alert_on_failures
+from secassets.defs.sensors import alert_sensor
+from secassets.defs.sensors.alert_sensor import alert_on_failures
+
+pytestmark = pytest.mark.integration
 
 SHIPPED_YAML = Path(__file__).resolve().parents[2] / "dagster_home" / "dagster.yaml"
 PLANTED_SECRET = "planted-secret-value-123"

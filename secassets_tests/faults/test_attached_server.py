@@ -17,10 +17,12 @@ import dagster as dg
 import pytest
 
 from secassets.definitions import build_resources, defs
-from secassets.device import EndpointProbeError, probe_endpoint
-from secassets.llama_server import BUNDLED_MODEL_FILE, LlamaServerError
-from secassets.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.llm.device import EndpointProbeError, probe_endpoint
+from secassets.llm.server import BUNDLED_MODEL_FILE, LlamaServerError
 from secassets_tests.faults.test_server_crash import prepare_evaluation_inputs
+
+pytestmark = pytest.mark.integration
 
 EVAL_CONFIG = {"evaluation_size": 2, "n_predict": 32, "edge_cases_per_family": 0}
 
@@ -142,7 +144,7 @@ def test_an_openai_compatible_endpoint_is_identified_by_its_model(monkeypatch):
 
 
 def test_an_unreachable_or_unknown_endpoint_names_the_fix(monkeypatch):
-    from secassets.llama_server import free_port
+    from secassets.llm.server import free_port
 
     _endpoints(monkeypatch, gone=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(LlamaServerError, match="endpoint gone at .* is not reachable .*SECASSETS_ENDPOINTS"):

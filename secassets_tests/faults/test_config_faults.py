@@ -11,20 +11,22 @@ import dagster as dg
 import pytest
 from pydantic import BaseModel
 
-from secassets.assets.coverage.coverage_report import CoverageParams
-from secassets.assets.coverage.enrichment_edge_cases import EdgeCaseParams
-from secassets.assets.multimodal.local_pipeline_results import LocalPipelineParams
-from secassets.assets.multimodal.multimodal_comparison import ComparisonParams
-from secassets.assets.multimodal.multimodal_ground_truth import GroundTruthParams
-from secassets.assets.scenarios.sampler_config import SamplerConfigParams
 from secassets.definitions import build_resources, defs
-from secassets.generation import sampler_config_builder
-from secassets.resources.embedding_model import EmbeddingModel
-from secassets.resources.llama_server import LlamaServerResource
-from secassets.resources.local_files import LocalFilesIOManager
-from secassets.resources.vision_model import VisionModel
-from secassets.sampling import SamplerPlan, SamplerSpec
-from secassets.storage import CorruptOutputError
+from secassets.defs.coverage.coverage_report import CoverageParams
+from secassets.defs.edge_cases.enrichment_edge_cases import EdgeCaseParams
+from secassets.defs.multimodal.local_pipeline_results import LocalPipelineParams
+from secassets.defs.multimodal.multimodal_comparison import ComparisonParams
+from secassets.defs.multimodal.multimodal_ground_truth import GroundTruthParams
+from secassets.defs.resources.embedding_model import EmbeddingModel
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.local_files import LocalFilesIOManager
+from secassets.defs.resources.vision_model import VisionModel
+from secassets.defs.sampling.sampler_config import SamplerConfigParams
+from secassets.sampling.data_designer import sampler_config_builder
+from secassets.sampling.spec import SamplerPlan, SamplerSpec
+from secassets.storage.files import CorruptOutputError
+
+pytestmark = pytest.mark.integration
 
 
 def _all_config_classes() -> list[type[BaseModel]]:

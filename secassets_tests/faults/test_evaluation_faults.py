@@ -16,22 +16,25 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from secassets.assets.evaluation.prompt_evaluations import PromptEvaluationParams
 from secassets.definitions import build_resources, defs
-from secassets.evaluation import (
+from secassets.defs.evaluation.prompt_evaluations import PromptEvaluationParams
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.evaluation.runner import (
     EvaluationSettings,
-    cached_completion,
     evaluate_template,
     evaluation_set,
-    summarize,
     transport_error_failure,
 )
-from secassets.llama_server import LlamaServerError
-from secassets.llm_client import Completion, LlamaClient, LlamaRequestError
-from secassets.resources.llama_server import LlamaServerResource
-from secassets.response_cache import ResponseCache, cache_key
-from secassets.templates import TEMPLATES
-from secassets_tests.assets.test_evaluation_assets import _scenarios_and_edges
+from secassets.evaluation.statistics import evaluation_summary
+from secassets.evaluation.templates import TEMPLATES
+from secassets.llm.cache import ResponseCache, cache_key
+from secassets.llm.cached_model import CachedCompletions
+from secassets.llm.client import LlamaClient, LlamaRequestError
+from secassets.llm.completion import Completion
+from secassets.llm.server import LlamaServerError
+from secassets_tests.defs.evaluation.test_prompt_evaluations import write_scenarios_and_edges
+
+pytestmark = pytest.mark.integration
 
 SETTINGS = EvaluationSettings(n_predict=16)
 INJECTED = "POST http://127.0.0.1:1/completion failed after 4 attempts: ReadTimeout: injected by the test double"
@@ -40,7 +43,7 @@ INJECTED = "POST http://127.0.0.1:1/completion failed after 4 attempts: ReadTime
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("eval_faults")
-    _scenarios_and_edges(path, 20)
+    write_scenarios_and_edges(path, 20)
     return path
 
 
@@ -92,7 +95,7 @@ def test_requests_without_an_answer_become_failure_rows_in_every_denominator(cli
     assert (~failed["parse_ok"]).all() and (~failed["in_range"]).all() and failed["raw_output"].isna().all()
     assert df["raw_output"].iloc[1] is not None  # the real server answered the other row
     assert stats.transport_errors == 3 and stats.transport_error_share == 0.75 and stats.first_transport_error == INJECTED
-    summary = summarize(df)
+    summary = evaluation_summary(df)
     assert summary["rows"] == 4 and summary["parse_rate"] == df["parse_ok"].sum() / 4  # failures stay in the denominator
     assert len(cache) == 1  # only the real answer is cached, never a failure
 
@@ -148,12 +151,12 @@ def test_a_damaged_cache_entry_of_any_kind_is_a_miss_and_is_rewritten(kind, tmp_
     cache = ResponseCache(tmp_path / "cache")
     key = cache_key("smollm2", f"prompt {kind}", SETTINGS.params(), None)
     cache.put(key, VALID)
-    assert cached_completion(cache, key) == Completion(**VALID)
+    assert CachedCompletions(cache, "smollm2").lookup(key) == Completion(**VALID)
     _damage(cache._path(key), kind, VALID)
-    assert cached_completion(cache, key) is None  # a miss, not an exception
+    assert CachedCompletions(cache, "smollm2").lookup(key) is None  # a miss, not an exception
     cache.put(key, VALID)  # the next answer replaces whatever was in the way
     assert cache._path(key).is_file() and not cache._path(key).is_symlink()
-    assert cached_completion(cache, key) == Completion(**VALID)
+    assert CachedCompletions(cache, "smollm2").lookup(key) == Completion(**VALID)
 
 
 def test_a_damaged_cache_costs_one_call_not_the_step(client, scenarios, tmp_path):
@@ -171,7 +174,7 @@ def test_a_damaged_cache_costs_one_call_not_the_step(client, scenarios, tmp_path
                                   settings=SETTINGS)
     assert transport.calls == 2 and stats.cache_hits == 0 and stats.transport_errors == 0
     assert df["raw_output"].notna().all() and (df["raw_output"] != VALID["content"]).all()  # real answers
-    assert all(cached_completion(cache, k).base_url == client.base_urls[0] for k in keys)  # rewritten
+    assert all(CachedCompletions(cache, "smollm2").lookup(k).base_url == client.base_urls[0] for k in keys)  # rewritten
 
     again, stats = evaluate_template(template, rows, complete=transport, map_fn=client.map, cache=cache,
                                      model_id="smollm2", settings=SETTINGS)

@@ -24,10 +24,13 @@ from PIL import Image
 from skimage import data as skdata
 
 from secassets.definitions import build_resources, defs
-from secassets.embedding import MINILM_DIM, EmbeddingCache, MiniLMEmbedder
-from secassets.imaging import MAX_IMAGE_BYTES
-from secassets.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.embeddings.embedders import MINILM_DIM, MiniLMEmbedder
+from secassets.embeddings.vector_cache import EmbeddingCache
+from secassets.multimodal.scenes import MAX_IMAGE_BYTES
 from secassets_tests.faults.test_secret_routing import RecordingEndpoint, small_data_dir
+
+pytestmark = pytest.mark.integration
 
 TEXTS = ["a person at the front door at night", "a delivery van in the driveway", "a cat on the garden wall"]
 

@@ -20,8 +20,10 @@ import pytest
 from pydantic import ValidationError
 
 from secassets.definitions import build_resources, defs
-from secassets.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets_tests.faults.test_server_crash import marked_model, marked_processes, prepare_evaluation_inputs
+
+pytestmark = pytest.mark.integration
 
 KEY_ENV = "SECASSETS_TEST_LLM_KEY"
 EVAL_CONFIG = {"evaluation_size": 2, "n_predict": 32, "edge_cases_per_family": 0}
@@ -99,7 +101,7 @@ def test_extra_args_cannot_move_the_server_off_loopback(tmp_path):
             LlamaServerResource(model_path=str(model), extra_args=flags)
     assert marked_processes(marker) == {}  # no server was started
     # and the command line puts the resource's own flags last, so they win over anything that slipped in
-    from secassets.llama_server import ServerSettings
+    from secassets.llm.server import ServerSettings
 
     cmd = ServerSettings(model_path=model, extra_args=["-fa", "on"]).command(8123)
     assert cmd.index("-fa") < cmd.index("--host") and cmd[cmd.index("--host") + 1] == "127.0.0.1"

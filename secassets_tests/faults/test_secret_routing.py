@@ -24,8 +24,10 @@ import pytest
 from dagster_shared.serdes import serialize_value
 
 from secassets.definitions import build_resources, defs
-from secassets.imaging import PHOTO_CROPS
-from secassets.resources.llama_server import LlamaServerResource
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.multimodal.scenes import PHOTO_CROPS
+
+pytestmark = pytest.mark.integration
 
 RECORDER_KEY = "recorder-key-7f3a9c"  # sentinel values, never real keys
 NVIDIA_KEY = "nvidia-key-b81d22"
@@ -191,7 +193,7 @@ def test_a_registered_endpoint_gets_its_own_key_and_no_key_is_stored(scenario_ru
 
 
 def test_no_partition_key_or_part_leaves_the_output_folder(tmp_path):
-    from secassets.resources.local_files import LocalFilesIOManager, inside
+    from secassets.defs.resources.local_files import LocalFilesIOManager, inside
 
     assert inside(tmp_path, "scenarios", "x.parquet") == tmp_path / "scenarios" / "x.parquet"
     for parts in (("..", "x"), ("/etc", "passwd"), ("a/../../x",)):

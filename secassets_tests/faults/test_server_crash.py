@@ -26,10 +26,12 @@ import pandas as pd
 import pytest
 
 from secassets.definitions import build_resources, defs
-from secassets.llama_server import LlamaServerError, ManagedLlamaServer, ServerSettings, bundled_model_path, pid_alive
-from secassets.resources.llama_server import LlamaServerResource
-from secassets.response_cache import ResponseCache
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets.llm.cache import ResponseCache
+from secassets.llm.server import LlamaServerError, ManagedLlamaServer, ServerSettings, bundled_model_path, pid_alive
 from secassets_tests.conftest import materialize_scenarios
+
+pytestmark = pytest.mark.integration
 
 EVAL_SIZE = 4
 EVAL_CONFIG = {"evaluation_size": EVAL_SIZE, "n_predict": 48, "edge_cases_per_family": 0}
@@ -77,7 +79,7 @@ class ServerKiller(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             marked = marked_processes(self.marker)
-            servers = {pid: cmd for pid, cmd in marked.items() if "secassets.lifeline" not in cmd}
+            servers = {pid: cmd for pid, cmd in marked.items() if "secassets.llm.lifeline" not in cmd}
             if len(servers) == 1 and len(self.cache) >= self.after_cached:
                 [(pid, cmd)] = servers.items()
                 port = re.search(r"--port (\d+)", cmd)
@@ -191,7 +193,7 @@ def test_the_server_dies_with_the_process_whatever_thread_started_it(tmp_path):
     script = (
         "import sys, threading, time\n"
         "from pathlib import Path\n"
-        "from secassets.llama_server import ManagedLlamaServer, ServerSettings\n"
+        "from secassets.llm.server import ManagedLlamaServer, ServerSettings\n"
         "s = ManagedLlamaServer(ServerSettings(model_path=Path(sys.argv[1]), parallel=1, ctx_size=1024))\n"
         "t = threading.Thread(target=s.start); t.start(); t.join()\n"  # started from a thread that then ends
         "print(s.pid, flush=True); time.sleep(600)\n"

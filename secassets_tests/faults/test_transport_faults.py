@@ -2,6 +2,8 @@
 
 Each fault comes from a loopback test double that misbehaves in one way (named for what it does) or
 from the real llama.cpp server with a timeout too short for it. The client must retry, then raise
+
+pytestmark = pytest.mark.integration
 LlamaRequestError with the reason: never a bare httpx or JSON exception.
 """
 
@@ -17,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from secassets.llm_client import LlamaClient, LlamaRequestError, with_retries
+from secassets.llm.client import LlamaClient, LlamaRequestError
+from secassets.llm.retry import with_retries
 
 FAST = {"timeout_s": 0.3, "connect_timeout_s": 0.3, "max_retries": 2, "backoff_s": 0.02}
 

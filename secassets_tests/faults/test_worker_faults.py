@@ -1,7 +1,7 @@
 """The Data Designer worker lives and dies with its run: SIGKILL, a run's Terminate (SIGTERM), a timeout.
 
-Every test runs the real worker (`python -m secassets.generation` behind its lifeline guard) and looks
-for survivors in /proc by command line: the guard and the worker both name `secassets.generation` and
+Every test runs the real worker (`python -m secassets.scenarios.worker` behind its lifeline guard) and looks
+for survivors in /proc by command line: the guard and the worker both name `secassets.scenarios.worker` and
 the test's own work folder, so a survivor of any other test or run is never counted.
 """
 
@@ -20,15 +20,19 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from secassets.generation import ScenarioGenerationError, generate_scenarios, sampler_config_builder, write_sampler_yaml
-from secassets.sampling import SamplerSpec
-from secassets.work_folders import OWNER_FILE, process_start_time
+from secassets.sampling.data_designer import sampler_config_builder, write_sampler_yaml
+from secassets.sampling.spec import SamplerSpec
+from secassets.scenarios.worker import WORKER_MODULE, ScenarioGenerationError, generate_scenarios
+from secassets.storage.work_folders import OWNER_FILE, process_start_time
 
 ROOT = Path(__file__).resolve().parents[2]
 BUSY_ROWS = 2000  # about 6 s of Data Designer work on 2 cores: the kill lands mid-generation
 GONE_WITHIN_S = 10.0
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc")
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc"),
+]
 
 
 def worker_pids(marker: str) -> list[int]:
@@ -41,7 +45,7 @@ def worker_pids(marker: str) -> list[int]:
             args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        ours = "secassets.generation" in args and any(marker in a for a in args)
+        ours = WORKER_MODULE in args and any(marker in a for a in args)
         if ours and process_start_time(int(entry.name)) is not None:  # None: gone or a zombie
             found.append(int(entry.name))
     return found
@@ -70,8 +74,9 @@ def _yaml(tmp_path: Path, rows: int) -> tuple[SamplerSpec, Path]:
 CALLER = """
 import sys
 from pathlib import Path
-from secassets.generation import generate_scenarios, sampler_config_builder, write_sampler_yaml
-from secassets.sampling import SamplerSpec
+from secassets.sampling.data_designer import sampler_config_builder, write_sampler_yaml
+from secassets.scenarios.worker import generate_scenarios
+from secassets.sampling.spec import SamplerSpec
 
 spec = SamplerSpec(num_scenarios=int(sys.argv[2]))
 tmp = Path(sys.argv[1])

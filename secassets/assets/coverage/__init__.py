@@ -1,1 +1,0 @@
-"""Coverage assets: what the scenario set tests, and the edge cases it would rarely produce."""

@@ -1,1 +1,0 @@
-"""Evaluation assets: prompt evaluations per template and the template leaderboard."""

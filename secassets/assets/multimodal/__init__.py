@@ -1,1 +1,0 @@
-"""Multimodal assets: camera images, vision-model ground truth, the local pipeline, their comparison."""

@@ -1,1 +1,0 @@
-"""Scenario assets: the sampler configuration and the generated scenarios table."""

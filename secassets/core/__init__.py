@@ -1,0 +1,1 @@
+"""Vocabularies, row models, the Arrow schema and row validation: no I/O."""

@@ -1,0 +1,1 @@
+"""Stage 4, coverage report: distributions, gaps, cross-tabs, validity, diversity."""

@@ -1,0 +1,1 @@
+"""Stage 5, enrichment edge cases: six targeted families."""

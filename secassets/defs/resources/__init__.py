@@ -1,0 +1,1 @@
+"""Dagster resources: the llama.cpp server, the embedding and vision models, the output folder."""

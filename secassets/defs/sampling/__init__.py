@@ -1,0 +1,1 @@
+"""Stage 1, sampler config: the NeMo Data Designer config of the seven weighted sampler columns."""

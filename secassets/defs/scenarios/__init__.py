@@ -1,0 +1,1 @@
+"""Stage 2, scenarios: synthetic detection batches with their ground truth, and their checks."""

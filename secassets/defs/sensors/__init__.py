@@ -1,0 +1,1 @@
+"""Sensors: alerts on failed checks and runs."""

@@ -1,0 +1,1 @@
+"""Stage 5: the six edge-case families."""

@@ -1,0 +1,1 @@
+"""Stage 3: sentence embedders and their vector cache."""

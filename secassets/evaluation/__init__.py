@@ -1,0 +1,1 @@
+"""Stage 7: templates, the runner, parsing, per-row scoring, statistics, the leaderboard and its report."""

@@ -1,0 +1,190 @@
+"""Evaluating a prompt template: render, call the server (or the cache), parse, score.
+
+Plain Python: the Dagster asset passes a `complete` function bound to the LlamaServer resource.
+A call that gets no answer (timeout, dead server, malformed body) is a failure row with its reason,
+never an exception out of the step; only a server that cannot start (LlamaServerError) ends it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from secassets.core.rows import GroundTruth
+from secassets.core.vocabulary import CHATML_STOP_TOKENS
+from secassets.evaluation.parsing import parse_answer
+from secassets.evaluation.scoring import score_answer
+from secassets.evaluation.statistics import stratified_sample
+from secassets.evaluation.templates import PromptTemplate
+from secassets.llm.cache import ResponseCache
+from secassets.llm.cached_model import CachedCompletions
+from secassets.llm.client import LlamaRequestError
+from secassets.llm.completion import Completion
+from secassets.llm.server import LlamaServerError
+
+T = TypeVar("T")
+R = TypeVar("R")
+Complete = Callable[[str, dict[str, Any] | None, "EvaluationSettings"], Completion]
+MapFn = Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]
+
+EVALUATION_COLUMNS = (
+    "template", "scenario_hash", "source", "scenario_type", "enrichment_level", "raw_output", "thinking",
+    "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
+    "key_point_recall", "latency_s", "prompt_tokens", "completion_tokens", "error",
+)
+# Whether an answer came from the cache is a fact about a run, not about the answer: it goes into
+# EvaluationStats and the run's metadata, so an unchanged re-run writes byte-identical rows.
+
+
+class EvaluationSettings(BaseModel):
+    """Sampling and prompting settings; part of every cache key."""
+
+    n_predict: int = Field(default=400, ge=16, le=8192)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, allow_inf_nan=False)
+    seed: int = Field(default=42, ge=0, le=2**32 - 1)
+    thinking: bool = False  # adds "detailed thinking on"; the JSON constraint is then left off
+
+    def params(self) -> dict[str, Any]:
+        return {**self.model_dump(), "stop": list(CHATML_STOP_TOKENS)}
+
+
+def evaluation_set(
+    scenarios: pd.DataFrame, edge_cases: pd.DataFrame | None, size: int, seed: int, edge_cases_per_family: int | None = None
+) -> pd.DataFrame:
+    """A seeded sample of scenarios stratified by scenario_type, plus the edge cases (all of them, or a
+    seeded sample of edge_cases_per_family from each family)."""
+    if size < 1 or (edge_cases_per_family is not None and edge_cases_per_family < 0):
+        raise ValueError(f"evaluation_size must be >= 1 and edge_cases_per_family >= 0 (got {size}, {edge_cases_per_family})")
+    picked = scenarios.loc[stratified_sample(scenarios, size, "scenario_type", seed)].assign(source="scenario")
+    parts = [picked]
+    if edge_cases is not None and len(edge_cases):
+        edges = edge_cases
+        if edge_cases_per_family is not None:
+            edges = edge_cases.groupby("family", sort=True, group_keys=False).apply(
+                lambda g: g.sample(n=min(len(g), edge_cases_per_family), random_state=seed)
+            )
+        parts.append(edges.drop(columns=["family", "trait"], errors="ignore").assign(source="edge_case"))
+    return pd.concat(parts, ignore_index=True)
+
+
+TRANSPORT_ERROR = "transport error: "
+
+
+@dataclass(frozen=True)
+class EvaluationStats:
+    rows: int
+    cache_hits: int
+    server_calls: int
+    transport_errors: int  # calls that got no answer at all (timeouts, dead server, malformed bodies)
+    first_transport_error: str | None = None
+    cache_write_errors: int = 0
+
+    @property
+    def transport_error_share(self) -> float:
+        return self.transport_errors / self.rows if self.rows else 0.0
+
+
+def transport_error_failure(template: str, stats: EvaluationStats, max_share: float) -> str | None:
+    """The message that fails the step when more than max_share of the rows got no answer, else None."""
+    if stats.transport_error_share <= max_share:
+        return None
+    return (
+        f"template {template}: {stats.transport_errors} of {stats.rows} rows "
+        f"({stats.transport_error_share:.0%}) got no answer from the LLM server, more than "
+        f"max_transport_error_share={max_share:g}; first: {stats.first_transport_error}. The previous output is kept "
+        "and the answered rows are cached, so a re-run asks only for the missing ones. Check that the llm resource's "
+        "server is up (and its request_timeout_s), or raise max_transport_error_share to accept failure rows."
+    )
+
+
+def evaluate_template(
+    template: PromptTemplate,
+    rows: pd.DataFrame,
+    *,
+    complete: Complete,
+    map_fn: MapFn,
+    cache: ResponseCache,
+    model_id: str,
+    settings: EvaluationSettings,
+) -> tuple[pd.DataFrame, EvaluationStats]:
+    """One result row per evaluation row; server calls only for answers not in the cache."""
+    records = rows.to_dict("records")
+    prompts = [template.render(r, thinking=settings.thinking) for r in records]
+    schema = None if settings.thinking else template.answer_schema()
+    completions = CachedCompletions(cache, model_id)
+    keys = [completions.key(p, settings.params(), schema) for p in prompts]
+    results: dict[int, Completion | str] = {}
+    missing = []
+    for i, key in enumerate(keys):
+        hit = completions.lookup(key)  # a damaged entry is a miss, asked again
+        if hit is not None:
+            results[i] = hit
+        else:
+            missing.append(i)
+    # Shared prefixes next to each other, so the server's prompt cache serves them.
+    missing.sort(key=lambda i: prompts[i])
+
+    cache_write_errors = 0
+
+    def call(i: int) -> tuple[int, Completion | str, bool]:
+        try:
+            completion = complete(prompts[i], schema, settings)
+        except LlamaServerError:
+            raise  # no server at all: the step fails with the resource's message
+        except LlamaRequestError as exc:
+            return i, f"{TRANSPORT_ERROR}{exc}", True
+        except Exception as exc:  # noqa: BLE001 - one row's surprise must not end the step
+            return i, f"{TRANSPORT_ERROR}{type(exc).__name__}: {exc}", True
+        # A refused cache write leaves the answer standing; only the resume of this row is lost.
+        return i, completion, completions.store(keys[i], completion)
+
+    for i, outcome, stored in map_fn(call, missing):
+        results[i] = outcome
+        cache_write_errors += not stored
+    out = []
+    transport_errors = 0
+    first_error: str | None = None
+    for i, record in enumerate(records):
+        outcome = results[i]
+        truth = GroundTruth.model_validate(json.loads(record["ground_truth"]))
+        base = {
+            "template": template.name, "scenario_hash": record["scenario_hash"], "source": record.get("source", "scenario"),
+            "scenario_type": record["scenario_type"], "enrichment_level": record["enrichment_level"],
+        }
+        if isinstance(outcome, str):
+            transport_errors += 1
+            first_error = first_error or outcome.removeprefix(TRANSPORT_ERROR)
+            parsed = None
+            base.update(raw_output=None, thinking=None, latency_s=None, prompt_tokens=None, completion_tokens=None, error=outcome)
+        else:
+            parsed = parse_answer(outcome.content, finished=outcome.finished)
+            base.update(
+                raw_output=outcome.content, thinking=parsed.thinking, latency_s=outcome.latency_s,
+                prompt_tokens=outcome.prompt_tokens, completion_tokens=outcome.completion_tokens, error=parsed.error,
+            )
+        answer = parsed.answer if parsed is not None else None
+        score = score_answer(answer, truth)
+        base.update(
+            parse_ok=answer is not None,
+            risk_score=None if answer is None else answer.risk_score,
+            risk_level=None if answer is None else answer.risk_level,
+            **dataclasses.asdict(score),
+        )
+        out.append(base)
+    df = pd.DataFrame(out, columns=list(EVALUATION_COLUMNS))
+    df["risk_score"] = df["risk_score"].astype("Int16")
+    for c in ("latency_s",):
+        df[c] = df[c].astype("float64")
+    for c in ("prompt_tokens", "completion_tokens"):
+        df[c] = df[c].astype("Int32")
+    stats = EvaluationStats(
+        rows=len(df), cache_hits=len(df) - len(missing), server_calls=len(missing), transport_errors=transport_errors,
+        first_transport_error=first_error, cache_write_errors=cache_write_errors,
+    )
+    return df, stats

@@ -1,0 +1,282 @@
+"""The five risk-analysis prompt templates (ChatML), their declared inputs and the JSON they ask for.
+
+Every input is rendered from a scenario (or edge-case) row; an input the row lacks renders as an
+explicit "not available" line, never as an empty or invented value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from secassets.core.vocabulary import ANIMAL_TYPES, TEMPLATE_NAMES, VEHICLE_TYPES
+from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS, level_score_ranges
+
+NOT_AVAILABLE = "not available"
+THINKING_DIRECTIVE = "detailed thinking on"
+SUMMARY_MAX = 200
+REASONING_MAX = 500
+ACTION_MAX = 160
+LIST_ITEMS_MAX = 5
+LIST_ITEM_MAX = 60
+# The risk scheme as the prompts state it, read from secassets.risk (the prompt text is part of every cache key).
+SCORE_FIELD = f"risk_score ({MIN_SCORE}-{MAX_SCORE})"
+LEVEL_FIELD = f"risk_level ({'|'.join(RISK_LEVELS)})"
+LEVELS_LINE = "Risk levels: " + ", ".join(f"{lvl} {r.low}-{r.high}" for lvl, r in level_score_ranges().items()) + "."
+
+Row = Mapping[str, Any]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _detections(row: Row) -> list[dict[str, Any]]:
+    return _json(row.get("detections")) or []
+
+
+def _context(row: Row) -> dict[str, Any] | None:
+    return _json(row.get("enrichment_context"))
+
+
+def _context_field(row: Row, key: str) -> Any:
+    ctx = _context(row)
+    return None if ctx is None else ctx.get(key)
+
+
+# --- Inputs: name -> (label, renderer). A renderer returns None when the row lacks the input. ---
+def _camera(row: Row) -> str | None:
+    return str(row["camera_location"]).replace("_", " ")
+
+
+def _time_window(row: Row) -> str | None:
+    times = [d["timestamp_offset_seconds"] for d in _detections(row)]
+    span = f"; detections between t={min(times):.0f}s and t={max(times):.0f}s of a 90 s window" if times else ""
+    return f"{str(row['time_of_day']).replace('_', ' ')} on a {row['day_type']}{span}"
+
+
+def _detection_list(row: Row) -> str | None:
+    lines = [
+        f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']} (confidence {d['confidence']:.2f}, "
+        f"box x={d['bbox']['x']} y={d['bbox']['y']} w={d['bbox']['w']} h={d['bbox']['h']})"
+        for d in _detections(row)
+    ]
+    return "\n" + "\n".join(lines) if lines else None
+
+
+def _zone(row: Row) -> str | None:
+    ctx = _context(row)
+    if ctx is None:
+        return None
+    return f"{ctx['zone_name'].replace('_', ' ')}, {'an entry point' if ctx['is_entry_point'] else 'not an entry point'}"
+
+
+def _baseline(row: Row) -> str | None:
+    expected = _context_field(row, "baseline_expected_count")
+    return None if expected is None else f"usually {expected} object(s) here at this time; now {len(_detections(row))}"
+
+
+def _deviation(row: Row) -> str | None:
+    dev = _context_field(row, "baseline_deviation_score")
+    return None if dev is None else f"{dev:+.2f} (scale -3 to +3)"
+
+
+def _cross_camera(row: Row) -> str | None:
+    matches = _context_field(row, "cross_camera_matches")
+    return None if matches is None else f"same subjects seen on {matches} other camera(s)"
+
+
+def _enrichment_status(row: Row) -> str | None:
+    ctx = _context(row)
+    if ctx is None:
+        return None
+    failed = ctx.get("failed_models")
+    if not failed:
+        return "all enrichment models ran"
+    return f"failed: {', '.join(failed)}; fallback: {ctx.get('fallback') or 'none stated'}"
+
+
+def _plates(row: Row) -> str | None:
+    reads = _context_field(row, "plate_reads")
+    if reads is None:
+        return None
+    if not reads:
+        return "no vehicles to read"
+    return "; ".join(r["text"] if r["status"] == "read" else f"unreadable (confidence {r['confidence']:.2f})" for r in reads)
+
+
+def _faces(row: Row) -> str | None:
+    known, unknown = _context_field(row, "known_faces"), _context_field(row, "unknown_faces")
+    return None if known is None or unknown is None else f"{known} known, {unknown} unknown"
+
+
+def _ocr(row: Row) -> str | None:
+    reads = _context_field(row, "plate_reads")
+    if reads is None:
+        return None
+    if not reads:
+        return "no plates in view"
+    bad = sum(r["status"] == "unreadable" for r in reads)
+    return "OCR ran on all plates" if not bad else f"OCR failed on {bad} of {len(reads)} plate(s)"
+
+
+def _attributes(row: Row) -> str | None:
+    lines = []
+    for d in _detections(row):
+        attrs = ", ".join(f"{k}: {v}" for k, v in sorted(d.get("attributes", {}).items()))
+        if attrs:
+            lines.append(f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']}: {attrs}")
+    return "\n" + "\n".join(lines) if lines else None
+
+
+def _reid(row: Row) -> str | None:
+    tracks = _context_field(row, "reid_tracks")
+    return None if tracks is None else f"{tracks} distinct track(s) across {len(_detections(row))} detections"
+
+
+def _scene(row: Row) -> str | None:
+    lighting, weather = _context_field(row, "lighting"), _context_field(row, "weather")
+    return None if lighting is None else f"{lighting}; {weather}"
+
+
+def _weather(row: Row) -> str | None:
+    return _context_field(row, "weather")
+
+
+def _image_quality(row: Row) -> str | None:
+    q = _context_field(row, "image_quality")
+    return None if q is None else f"{q:.2f} (0-1)"
+
+
+def _attribute_values(row: Row, key: str) -> str | None:
+    values = [f"{d['object_type']} {d['attributes'][key]}" for d in _detections(row) if key in d.get("attributes", {})]
+    return "; ".join(values) if values else None
+
+
+def _vehicles(row: Row) -> str | None:
+    found = [d["object_type"] for d in _detections(row) if d["object_type"] in VEHICLE_TYPES]
+    return ", ".join(found) if found else "no vehicles detected"
+
+
+def _pets(row: Row) -> str | None:
+    found = [d["object_type"] for d in _detections(row) if d["object_type"] in ANIMAL_TYPES]
+    return ", ".join(found) if found else "no animals detected"
+
+
+INPUTS: dict[str, tuple[str, Callable[[Row], str | None]]] = {
+    "camera": ("Camera", _camera),
+    "time_window": ("Time", _time_window),
+    "detection_list": ("Detections", _detection_list),
+    "zone_analysis": ("Zone", _zone),
+    "baseline_comparison": ("Baseline", _baseline),
+    "deviation": ("Deviation from baseline", _deviation),
+    "cross_camera": ("Cross-camera", _cross_camera),
+    "enrichment_status": ("Enrichment status", _enrichment_status),
+    "plates": ("Licence plates", _plates),
+    "faces": ("Faces", _faces),
+    "ocr": ("OCR", _ocr),
+    "detection_attributes": ("Per-detection attributes", _attributes),
+    "reidentification": ("Re-identification", _reid),
+    "scene": ("Scene", _scene),
+    "weather": ("Weather", _weather),
+    "image_quality": ("Image quality", _image_quality),
+    "violence": ("Violence model", lambda row: _context_field(row, "violence_score")),
+    "pose": ("Pose", lambda row: _attribute_values(row, "pose")),
+    "action": ("Action", lambda row: _attribute_values(row, "activity")),
+    "vehicle": ("Vehicles", _vehicles),
+    "clothing": ("Clothing", lambda row: _attribute_values(row, "clothing")),
+    "pet": ("Pets", _pets),
+    "depth": ("Depth", lambda row: _context_field(row, "depth_m")),
+}
+
+BASIC_INPUTS = ("camera", "time_window", "detection_list")
+ENRICHED_INPUTS = (*BASIC_INPUTS, "zone_analysis", "baseline_comparison", "deviation", "cross_camera", "enrichment_status")
+FULL_INPUTS = (*ENRICHED_INPUTS, "plates", "faces", "ocr")
+VISION_INPUTS = (*FULL_INPUTS, "detection_attributes", "reidentification", "scene")
+MODEL_ZOO_INPUTS = (*VISION_INPUTS, "weather", "image_quality", "violence", "pose", "action", "vehicle", "clothing", "pet", "depth")
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """One production prompt: what it feeds the model and what JSON it asks for."""
+
+    name: str
+    inputs: tuple[str, ...]
+    output_fields: tuple[str, ...]  # beyond risk_score, risk_level, summary, reasoning
+    instruction: str
+
+    def system_prompt(self, thinking: bool = False) -> str:
+        fields = ", ".join((SCORE_FIELD, LEVEL_FIELD, "summary", "reasoning", *self.output_fields))
+        lines = [THINKING_DIRECTIVE] if thinking else []
+        lines += [
+            "You are the risk-analysis model of a home-security system. " + self.instruction,
+            LEVELS_LINE,
+            f"Answer with one JSON object with the fields: {fields}.",
+        ]
+        return "\n".join(lines)
+
+    def user_prompt(self, row: Row) -> str:
+        lines = []
+        for name in self.inputs:
+            label, render = INPUTS[name]
+            value = render(row)
+            value = NOT_AVAILABLE if value is None else str(value)
+            lines.append(f"{label}:{'' if value.startswith(chr(10)) else ' '}{value}")
+        return "\n".join(lines)
+
+    def render(self, row: Row, thinking: bool = False) -> str:
+        """The ChatML prompt, ending where the assistant's answer starts."""
+        return (
+            f"<|im_start|>system\n{self.system_prompt(thinking)}<|im_end|>\n"
+            f"<|im_start|>user\n{self.user_prompt(row)}<|im_end|>\n"
+            "<|im_start|>assistant\n"
+        )
+
+    def answer_schema(self) -> dict[str, Any]:
+        """JSON schema of the answer, strings bounded so generation always ends."""
+        string_list = {"type": "array", "maxItems": LIST_ITEMS_MAX, "items": {"type": "string", "minLength": 1, "maxLength": LIST_ITEM_MAX}}
+        properties: dict[str, Any] = {
+            "risk_score": {"type": "integer", "minimum": MIN_SCORE, "maximum": MAX_SCORE},
+            "risk_level": {"type": "string", "enum": list(RISK_LEVELS)},
+            "summary": {"type": "string", "minLength": 1, "maxLength": SUMMARY_MAX},
+            "reasoning": {"type": "string", "minLength": 1, "maxLength": REASONING_MAX},
+        }
+        extra = {
+            "recommended_action": {"type": "string", "minLength": 1, "maxLength": ACTION_MAX},
+            "entities": string_list,
+            "flags": string_list,
+            "confidence_factors": string_list,
+        }
+        properties.update({f: extra[f] for f in self.output_fields})
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+            # llguidance: compact JSON, so a small model cannot pad with whitespace up to the token limit
+            "x-guidance": {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"},
+        }
+
+
+TEMPLATES: dict[str, PromptTemplate] = {
+    t.name: t
+    for t in (
+        PromptTemplate("basic", BASIC_INPUTS, (), "Rate the risk of this camera event from the raw detections."),
+        PromptTemplate("enriched", ENRICHED_INPUTS, ("recommended_action",),
+                       "Rate the risk using the detections and the zone and baseline context."),
+        PromptTemplate("full_enriched", FULL_INPUTS, ("recommended_action", "entities"),
+                       "Rate the risk using detections, zone, baseline, plates, faces and OCR context."),
+        PromptTemplate("vision", VISION_INPUTS, ("recommended_action", "flags"),
+                       "Rate the risk using detections, enrichment and per-detection visual attributes."),
+        PromptTemplate("model_zoo", MODEL_ZOO_INPUTS, ("recommended_action", "flags", "confidence_factors"),
+                       "Rate the risk using every model in the enrichment zoo; weigh each model's evidence."),
+    )
+}
+assert tuple(TEMPLATES) == TEMPLATE_NAMES

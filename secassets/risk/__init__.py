@@ -1,0 +1,1 @@
+"""The one risk scheme: bands, levels and the alert rule."""

@@ -1,0 +1,1 @@
+"""Stage 1: the sampling plan (SamplerSpec), its Data Designer config and YAML, implied marginals."""

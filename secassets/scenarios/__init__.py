@@ -1,0 +1,1 @@
+"""Stage 2: grounding, deterministic text, Data Designer wiring, LLM writer/judge passes, the worker."""

@@ -1,0 +1,1 @@
+"""Atomic writes, deterministic parquet/npz/PNG, markdown tables, work folders."""

@@ -1,0 +1,126 @@
+"""prompt_evaluations and template_leaderboard against a real llama.cpp server on a few scenarios."""
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from secassets.definitions import build_resources, defs
+from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets_tests.conftest import materialize_scenarios
+
+pytestmark = pytest.mark.integration
+
+EVAL_CONFIG = {"evaluation_size": 3, "n_predict": 200, "edge_cases_per_family": 0}
+SMALL_EDGES = {"multi_threat": 2, "rare_pose": 2, "boundary_confidence": 2, "ocr_failure": 2, "vram_stress": 1, "circuit_breaker": 1}
+
+
+def write_scenarios_and_edges(data_dir, num_scenarios):
+    """Materialize scenarios and a few edge cases per family into data_dir (the evaluation fault tests use it too)."""
+    assert materialize_scenarios(data_dir, num_scenarios=num_scenarios).success
+    assert dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("enrichment_edge_cases"),
+        resources=build_resources(str(data_dir), llm=LlamaServerResource(mode="off")),
+        run_config={"ops": {"enrichment_edge_cases": {"config": SMALL_EDGES}}},
+    ).success
+
+
+def _materialize(data_dir, selection, llm, tags=None, partition_key=None):
+    return dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=dg.AssetSelection.assets(*selection),
+        resources=build_resources(str(data_dir), llm=llm),
+        run_config={"ops": {"prompt_evaluations": {"config": EVAL_CONFIG}}} if "prompt_evaluations" in selection else None,
+        partition_key=partition_key,
+        tags=tags,
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def eval_dir(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("eval")
+    write_scenarios_and_edges(data_dir, 30)
+    return data_dir
+
+
+def test_one_partition_against_the_real_server_then_cache_only(eval_dir):
+    result = _materialize(eval_dir, ["prompt_evaluations"], LlamaServerResource(parallel=2), partition_key="basic")
+    assert result.success
+    df = pd.read_parquet(eval_dir / "prompt_evaluations" / "basic.parquet")
+    assert len(df) == 3 and set(df["template"]) == {"basic"}
+    assert df["scenario_type"].nunique() == 3  # stratified
+    # every row is either a scored answer or a failure with its reason, never a default score
+    assert ((df["parse_ok"] & df["risk_score"].notna()) | (~df["parse_ok"] & df["error"].notna())).all()
+    assert (~df["parse_ok"] <= ~df["in_range"]).all()
+    meta = result.asset_materializations_for_node("prompt_evaluations")[-1].metadata
+    assert meta["server_calls"].value == 3 and meta["cache_hits"].value == 0
+    assert meta["llm_quantization"].value == "Q4_1"
+    first_bytes = (eval_dir / "prompt_evaluations" / "basic.parquet").read_bytes()
+
+    again = _materialize(eval_dir, ["prompt_evaluations"], LlamaServerResource(parallel=2), partition_key="basic")
+    assert again.success
+    meta = again.asset_materializations_for_node("prompt_evaluations")[-1].metadata
+    assert meta["server_calls"].value == 0 and meta["cache_hits"].value == 3
+    assert "llm_server_pid" not in meta and "llm_quantization" not in meta  # the server was never started
+    assert (eval_dir / "prompt_evaluations" / "basic.parquet").read_bytes() == first_bytes  # identical output
+
+
+def test_a_crashed_run_resumes_with_only_the_missing_calls(eval_dir):
+    from secassets.llm.cache import ResponseCache
+
+    cache = ResponseCache(eval_dir / "prompt_evaluations" / "cache")
+    before = len(cache)
+    result = _materialize(eval_dir, ["prompt_evaluations"], LlamaServerResource(parallel=2), partition_key="enriched")
+    assert result.success and len(cache) == before + 3
+    # lose one answer, as if the run had died before it arrived
+    victim = min(cache.root.glob("*/*.json"))
+    victim.unlink()
+    again = _materialize(eval_dir, ["prompt_evaluations"], LlamaServerResource(parallel=2), partition_key="enriched")
+    meta = again.asset_materializations_for_node("prompt_evaluations")[-1].metadata
+    assert meta["server_calls"].value + meta["cache_hits"].value == 3
+    assert meta["server_calls"].value <= 1
+
+
+def test_edge_cases_join_the_evaluation_set(eval_dir):
+    config = {**EVAL_CONFIG, "edge_cases_per_family": 1, "evaluation_size": 1}
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
+        resources=build_resources(str(eval_dir), llm=LlamaServerResource(parallel=2)),
+        run_config={"ops": {"prompt_evaluations": {"config": config}}}, partition_key="model_zoo",
+    )
+    assert result.success
+    df = pd.read_parquet(eval_dir / "prompt_evaluations" / "model_zoo.parquet")
+    assert (df["source"] == "edge_case").sum() == 6 and (df["source"] == "scenario").sum() == 1
+
+
+def test_leaderboard_ranks_the_evaluated_templates(eval_dir):
+    result = _materialize(eval_dir, ["template_leaderboard"], LlamaServerResource(mode="off"))
+    assert result.success
+    board = __import__("json").loads((eval_dir / "template_leaderboard.json").read_text())
+    assert set(board["ranking"]) >= {"basic", "enriched"}
+    assert "vision" in board["missing_templates"]
+    basic = board["templates"]["basic"]
+    assert basic["in_range_accuracy"]["ci_low"] <= basic["in_range_accuracy"]["mean"] <= basic["in_range_accuracy"]["ci_high"]
+    assert {"scenario_type", "enrichment_level"} == set(basic["breakdowns"])
+    assert board["pairwise"] and board["pairwise"][0]["n"] == 3
+    html = (eval_dir / "template_leaderboard" / "report.html").read_text()
+    assert "data:image/png;base64," in html and "<table>" in html
+    [check] = result.get_asset_check_evaluations()
+    assert check.check_name == "template_regression" and check.passed
+
+    outputs = [eval_dir / "template_leaderboard.json", eval_dir / "template_leaderboard" / "report.html",
+               eval_dir / "template_leaderboard" / "accuracy.png"]
+    before = [p.read_bytes() for p in outputs]
+    again = _materialize(eval_dir, ["template_leaderboard"], LlamaServerResource(mode="off"))
+    assert [p.read_bytes() for p in outputs] == before  # same evaluations, same bytes
+    [check] = again.get_asset_check_evaluations()
+    assert check.passed and check.metadata["previous_evaluations_fingerprint"].text == board["evaluations_fingerprint"]
+
+
+def test_all_partitions_in_one_run_with_the_range_tags(tmp_path):
+    # single-run backfill: one run evaluates several templates and the IO manager stores each partition
+    write_scenarios_and_edges(tmp_path, 20)
+    tags = {"dagster/asset_partition_range_start": "full_enriched", "dagster/asset_partition_range_end": "vision"}
+    result = _materialize(tmp_path, ["prompt_evaluations"], LlamaServerResource(parallel=2), tags=tags)
+    assert result.success
+    assert {p.stem for p in (tmp_path / "prompt_evaluations").glob("*.parquet")} == {"full_enriched", "vision"}

@@ -1,0 +1,58 @@
+import re
+
+import pandas as pd
+import pytest
+
+from secassets.core.vocabulary import TEMPLATE_NAMES
+from secassets.evaluation.templates import NOT_AVAILABLE, TEMPLATES, THINKING_DIRECTIVE
+from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS
+
+
+def test_every_template_renders_every_scenario_without_holes(scenario_run):
+    _, data_dir = scenario_run
+    df = pd.read_parquet(data_dir / "scenarios.parquet")
+    assert tuple(TEMPLATES) == TEMPLATE_NAMES
+    for name, template in TEMPLATES.items():
+        for row in df.to_dict("records"):
+            prompt = template.render(row)
+            assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_start|>assistant\n")
+            assert prompt.count("<|im_end|>") == 2
+            assert not re.search(r"\{\{|\}\}|\{[a-z_]+\}|None|nan\b", prompt), (name, prompt)
+            user = template.user_prompt(row)
+            assert len(user.splitlines()) >= len(template.inputs)
+            if row["enrichment_level"] == "none" and "zone_analysis" in template.inputs:
+                assert f"Zone: {NOT_AVAILABLE}" in user
+
+
+def test_richer_templates_declare_more_inputs_and_fields():
+    sizes = [len(TEMPLATES[n].inputs) for n in TEMPLATE_NAMES]
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
+    assert TEMPLATES["basic"].inputs == ("camera", "time_window", "detection_list")
+    assert "recommended_action" in TEMPLATES["enriched"].answer_schema()["required"]
+    assert "confidence_factors" in TEMPLATES["model_zoo"].answer_schema()["required"]
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_schema_bounds_every_string(name):
+    schema = TEMPLATES[name].answer_schema()
+    for prop in schema["properties"].values():
+        if prop.get("type") == "string" and "enum" not in prop:
+            assert "maxLength" in prop
+        if prop.get("type") == "array":
+            assert "maxItems" in prop and "maxLength" in prop["items"]
+
+
+def test_thinking_directive_is_optional():
+    assert THINKING_DIRECTIVE not in TEMPLATES["basic"].system_prompt()
+    assert TEMPLATES["basic"].system_prompt(thinking=True).startswith(THINKING_DIRECTIVE)
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_prompt_and_schema_state_the_risk_scheme_of_secassets_risk(name):
+    template = TEMPLATES[name]
+    # The exact text is part of every cached answer's key: a change here re-asks every prompt.
+    assert "Risk levels: low 0-29, medium 30-59, high 60-84, critical 85-100." in template.system_prompt()
+    assert "risk_score (0-100), risk_level (low|medium|high|critical), summary, reasoning" in template.system_prompt()
+    props = template.answer_schema()["properties"]
+    assert props["risk_level"]["enum"] == list(RISK_LEVELS)
+    assert (props["risk_score"]["minimum"], props["risk_score"]["maximum"]) == (MIN_SCORE, MAX_SCORE)
