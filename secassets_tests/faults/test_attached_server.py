@@ -21,6 +21,7 @@ from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.llm.device import EndpointProbeError, probe_endpoint
 from secassets.llm.server import BUNDLED_MODEL_FILE, LlamaServerError
 from secassets_tests.faults.test_server_crash import prepare_evaluation_inputs
+from secassets_tests.http_doubles import reply
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +34,7 @@ class _Answering(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         self.requests.append(f"{self.command} {self.path}")
-        self.send_response(self.status)
-        self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
+        reply(self, self.status, self.body, self.content_type)
 
     do_GET = do_POST = _answer
 

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from secassets.definitions import build_resources, defs
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets_tests.faults.test_server_crash import marked_model, marked_processes, prepare_evaluation_inputs
+from secassets_tests.http_doubles import reply
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +44,7 @@ def recording(forward_to: str | None = None) -> Iterator[tuple[str, list[dict[st
                 r = httpx.request(self.command, f"{forward_to}{self.path}", content=body or None, timeout=120,
                                   headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
                 status, ctype, out = r.status_code, r.headers.get("content-type", "text/plain"), r.content
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
+            reply(self, status, out, ctype)
 
         do_GET = do_POST = _handle
 

@@ -26,6 +26,7 @@ from dagster_shared.serdes import serialize_value
 from secassets.definitions import build_resources, defs
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.multimodal.scenes import PHOTO_CROPS
+from secassets_tests.http_doubles import reply_json
 
 pytestmark = pytest.mark.integration
 
@@ -65,12 +66,7 @@ class RecordingEndpoint:
                     self.send_response(404)
                     self.end_headers()
                     return
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reply_json(self, answer)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -16,6 +16,7 @@ from secassets.sampling.data_designer import sampler_config_builder, write_sampl
 from secassets.sampling.spec import SamplerSpec
 from secassets.scenarios.llm_passes import LLMColumnSettings
 from secassets.scenarios.worker import ScenarioGenerationError, generate_scenarios
+from secassets_tests.http_doubles import reply_json
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRICS = ["relevance", "risk_calibration", "context_usage", "reasoning_quality", "threat_identification", "actionability"]
@@ -66,12 +67,7 @@ class _FakeOpenAI(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply_json(self, answer)
 
     def log_message(self, *_: object) -> None:
         pass
