@@ -17,12 +17,15 @@ from secassets.core.vocabulary import (
     DetectionCount,
     EnrichmentLevel,
     GenerationMode,
+    Lighting,
     ObjectType,
     PrimaryObject,
     ScenarioType,
     TimeOfDay,
+    Weather,
 )
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, SCENARIO_TYPE_BANDS, RiskLevel, RiskRange, level_for_score
+from secassets.risk.rubric import Driver, KeyPoint
 
 
 class _Strict(BaseModel):
@@ -64,6 +67,13 @@ class PlateRead(_Strict):
     text: str | None
     confidence: float = Field(ge=0.0, le=1.0)
     status: Literal["read", "unreadable"]
+    known: bool = Field(default=False, description="The plate is on the household's list (only a read plate can be).")
+
+    @model_validator(mode="after")
+    def _read_to_be_known(self) -> PlateRead:
+        if self.known and self.status != "read":
+            raise ValueError("an unreadable plate cannot be known to the household")
+        return self
 
 
 class EnrichmentContext(_Strict):
@@ -74,11 +84,14 @@ class EnrichmentContext(_Strict):
     baseline_expected_count: int = Field(ge=0)
     baseline_deviation_score: float = Field(ge=-3.0, le=3.0)
     cross_camera_matches: int = Field(ge=0, le=5)
-    lighting: str | None = None
-    weather: str | None = None
+    lighting: Lighting | None = None
+    weather: Weather | None = None
     image_quality: float | None = Field(default=None, ge=0.0, le=1.0)
-    known_faces: int | None = Field(default=None, ge=0)
-    unknown_faces: int | None = Field(default=None, ge=0)
+    known_faces: int | None = Field(default=None, ge=0, description="People recognised as residents.")
+    unknown_faces: int | None = Field(default=None, ge=0, description="Faces seen and not recognised.")
+    concealed_faces: int | None = Field(default=None, ge=0, description="People whose face was hidden.")
+    known_pets: int | None = Field(default=None, ge=0, description="Animals identified as the household's pets.")
+    violence_score: float | None = Field(default=None, ge=0.0, le=1.0, description="Violence model, 0-1.")
     plate_reads: list[PlateRead] | None = None
     reid_tracks: int | None = Field(default=None, ge=0, description="Distinct re-identified tracks in the batch.")
     failed_models: list[str] | None = Field(default=None, description="Enrichment models that failed for this batch.")
@@ -86,12 +99,19 @@ class EnrichmentContext(_Strict):
 
 
 class GroundTruth(_Strict):
-    """What a correct risk analysis of the scenario says."""
+    """What a correct risk analysis of the scenario says: secassets.risk.assess of its observation."""
 
+    score: int = Field(ge=MIN_SCORE, le=MAX_SCORE)
     risk_range: RiskRange
-    reasoning_key_points: list[str] = Field(min_length=1)
-    expected_enrichment_models: list[str]
+    level: RiskLevel
     should_trigger_alert: bool
+    drivers: list[Driver]
+    reasoning_key_points: list[KeyPoint] = Field(min_length=1)
+    expected_enrichment_models: list[str]
+
+    @property
+    def key_point_texts(self) -> list[str]:
+        return [p.text for p in self.reasoning_key_points]
 
 
 class JudgeScores(_Strict):

@@ -46,9 +46,10 @@ COLUMN_DESCRIPTIONS: Final[dict[str, str]] = {
     "primary_object": "Sampled primary object.",
     "scenario_type": "Sampled label: normal, suspicious, threat or edge_case.",
     "enrichment_level": "Sampled enrichment depth: none, basic or full.",
-    "detections": "JSON list of Detection objects grounded in the samplers.",
+    "detections": "JSON list of Detection objects; each actor's behaviour and identity cues in attributes.cues.",
     "enrichment_context": "JSON EnrichmentContext, null when enrichment_level is none.",
-    "ground_truth": "JSON GroundTruth: risk range inside the type's band, key points, alert flag.",
+    "ground_truth": "JSON GroundTruth = secassets.risk.assess of the row's content: score, range (inside the "
+    "type's band), level, alert, drivers, key points with their evidence.",
     "scenario_narrative": "Prose description of the scenario.",
     "expected_summary": "The one-line summary a correct analysis would give.",
     "reasoning_key_points": "Bullet list of facts a correct analysis mentions.",

@@ -73,6 +73,22 @@ DETECTION_WINDOW_SECONDS: Final = 90.0
 MIN_CONFIDENCE: Final = 0.5
 
 NIGHT_TIMES: Final = frozenset({"night", "late_night"})
+
+# --- What the scene and the enrichment models can report ----------------------------------
+Lighting = Literal["daylight", "bright_daylight", "dusk", "porch_light", "infrared"]
+Weather = Literal["clear", "overcast", "light_rain", "fog"]
+Pose = Literal["standing", "walking", "running", "crouching", "kneeling", "crawling", "prone"]
+LIGHTING: Final[tuple[Lighting, ...]] = get_args(Lighting)
+WEATHER: Final[tuple[Weather, ...]] = get_args(Weather)
+POSES: Final[tuple[Pose, ...]] = get_args(Pose)
+# The lighting a camera can have at each time of day (night: a porch light or the camera's infrared).
+LIGHTING_BY_TIME: Final[dict[str, tuple[Lighting, ...]]] = {
+    "morning": ("daylight",),
+    "midday": ("bright_daylight", "daylight"),
+    "evening": ("dusk",),
+    "night": ("porch_light", "infrared"),
+    "late_night": ("infrared", "porch_light"),
+}
 ENTRY_POINT_CAMERAS: Final = frozenset({"front_door", "side_gate"})
 ZONE_NAMES: Final[dict[str, str]] = {
     "front_door": "front_porch",

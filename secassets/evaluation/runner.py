@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from secassets.core.rows import GroundTruth
 from secassets.core.vocabulary import CHATML_STOP_TOKENS
+from secassets.evaluation.ceilings import Calibration, calibrate, ceiling_flags
 from secassets.evaluation.parsing import parse_answer
 from secassets.evaluation.scoring import score_answer
 from secassets.evaluation.statistics import stratified_sample
@@ -36,8 +37,10 @@ MapFn = Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]
 EVALUATION_COLUMNS = (
     "template", "scenario_hash", "source", "scenario_type", "enrichment_level", "raw_output", "thinking",
     "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
-    "key_point_recall", "latency_s", "prompt_tokens", "completion_tokens", "error",
+    "key_point_recall", "ceiling_score", "ceiling_in_range", "ceiling_level_agreement", "ceiling_alert_agreement",
+    "latency_s", "prompt_tokens", "completion_tokens", "error",
 )
+# ceiling_*: what a perfect reader of the template's inputs scores on the row (secassets.evaluation.ceilings).
 # Whether an answer came from the cache is a fact about a run, not about the answer: it goes into
 # EvaluationStats and the run's metadata, so an unchanged re-run writes byte-identical rows.
 
@@ -112,9 +115,15 @@ def evaluate_template(
     cache: ResponseCache,
     model_id: str,
     settings: EvaluationSettings,
+    calibration: Calibration | None = None,
 ) -> tuple[pd.DataFrame, EvaluationStats]:
-    """One result row per evaluation row; server calls only for answers not in the cache."""
+    """One result row per evaluation row; server calls only for answers not in the cache.
+
+    calibration: the template's perfect reader (secassets.evaluation.ceilings.calibrate over the whole
+    scenario population); by default calibrated on the evaluated rows themselves.
+    """
     records = rows.to_dict("records")
+    calibration = calibration or calibrate(rows, template)
     prompts = [template.render(r, thinking=settings.thinking) for r in records]
     schema = None if settings.thinking else template.answer_schema()
     completions = CachedCompletions(cache, model_id)
@@ -169,7 +178,8 @@ def evaluate_template(
                 prompt_tokens=outcome.prompt_tokens, completion_tokens=outcome.completion_tokens, error=parsed.error,
             )
         answer = parsed.answer if parsed is not None else None
-        score = score_answer(answer, truth)
+        score = score_answer(answer, truth, template.reveals)
+        base.update(ceiling_flags(record, template, calibration))
         base.update(
             parse_ok=answer is not None,
             risk_score=None if answer is None else answer.risk_score,
@@ -179,6 +189,7 @@ def evaluate_template(
         out.append(base)
     df = pd.DataFrame(out, columns=list(EVALUATION_COLUMNS))
     df["risk_score"] = df["risk_score"].astype("Int16")
+    df["ceiling_score"] = df["ceiling_score"].astype("int16")
     for c in ("latency_s",):
         df[c] = df[c].astype("float64")
     for c in ("prompt_tokens", "completion_tokens"):

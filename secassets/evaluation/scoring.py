@@ -54,7 +54,13 @@ def worst_deviation(truth: GroundTruth) -> float:
     return float(max(rr.low, MAX_SCORE - rr.high))
 
 
-def score_answer(answer: RiskAnalysis | None, truth: GroundTruth) -> RowScore:
+def shown_key_points(truth: GroundTruth, shown: frozenset[str] | None) -> list[str]:
+    """The key points whose evidence a reader shown `shown` has (all of them when shown is None)."""
+    return [p.text for p in truth.reasoning_key_points if shown is None or not p.evidence or set(p.evidence) & shown]
+
+
+def score_answer(answer: RiskAnalysis | None, truth: GroundTruth, shown: frozenset[str] | None = None) -> RowScore:
+    """How the answer compares with the truth; key-point recall counts only points whose evidence is shown."""
     if answer is None:
         return RowScore(False, worst_deviation(truth), False, False, 0.0)
     rr = truth.risk_range
@@ -63,5 +69,5 @@ def score_answer(answer: RiskAnalysis | None, truth: GroundTruth) -> RowScore:
         deviation=rr.deviation(answer.risk_score),
         level_agreement=answer.risk_level in levels_for_range(rr),
         alert_agreement=(answer.risk_score >= ALERT_THRESHOLD) == truth.should_trigger_alert,
-        key_point_recall=key_point_recall(truth.reasoning_key_points, f"{answer.summary} {answer.reasoning}"),
+        key_point_recall=key_point_recall(shown_key_points(truth, shown), f"{answer.summary} {answer.reasoning}"),
     )

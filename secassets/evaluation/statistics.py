@@ -6,6 +6,7 @@ Per-row scoring is in secassets.evaluation.scoring; rendering in secassets.evalu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,6 +71,16 @@ def wilcoxon_p(a: Sequence[float], b: Sequence[float]) -> float:
     return float(wilcoxon(diffs, zero_method="zsplit").pvalue)
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval of a rate (95% by default); (0, 1) when n is 0."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else float("nan")
 
@@ -88,6 +99,8 @@ def evaluation_summary(df: pd.DataFrame) -> dict[str, float]:
         "rows": len(df),
         "parse_rate": float(df["parse_ok"].mean()) if len(df) else float("nan"),
         "in_range_rate": float(df["in_range"].mean()) if len(df) else float("nan"),
+        # what a perfect reader of the template's inputs would reach (secassets.evaluation.ceilings)
+        "ceiling_in_range_rate": float(df["ceiling_in_range"].mean()) if len(df) else float("nan"),
         "mean_deviation": float(df["deviation"].mean()) if len(df) else float("nan"),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p90_s": percentile(latencies, 90),

@@ -11,8 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from secassets.core.content import CUE_ATTRIBUTE, detection_cues
 from secassets.core.vocabulary import ANIMAL_TYPES, TEMPLATE_NAMES, VEHICLE_TYPES
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS, level_score_ranges
+from secassets.risk.cues import CUE_RULES, IDENTITY_CUES
+from secassets.risk.observation import ObservationField
 
 NOT_AVAILABLE = "not available"
 THINKING_DIRECTIVE = "detailed thinking on"
@@ -109,12 +112,18 @@ def _plates(row: Row) -> str | None:
         return None
     if not reads:
         return "no vehicles to read"
-    return "; ".join(r["text"] if r["status"] == "read" else f"unreadable (confidence {r['confidence']:.2f})" for r in reads)
+    return "; ".join(
+        (f"{r['text']} ({'household vehicle' if r.get('known') else 'not a household vehicle'})" if r["status"] == "read"
+         else f"unreadable (confidence {r['confidence']:.2f})")
+        for r in reads
+    )
 
 
 def _faces(row: Row) -> str | None:
     known, unknown = _context_field(row, "known_faces"), _context_field(row, "unknown_faces")
-    return None if known is None or unknown is None else f"{known} known, {unknown} unknown"
+    if known is None or unknown is None:
+        return None
+    return f"{known} recognised resident(s), {unknown} unrecognised, {_context_field(row, 'concealed_faces') or 0} concealed"
 
 
 def _ocr(row: Row) -> str | None:
@@ -127,13 +136,23 @@ def _ocr(row: Row) -> str | None:
     return "OCR ran on all plates" if not bad else f"OCR failed on {bad} of {len(reads)} plate(s)"
 
 
+def _behaviour(d: Mapping[str, Any]) -> str | None:
+    cues = [c for c in detection_cues(d) if c not in IDENTITY_CUES]
+    return ", ".join(CUE_RULES[c].phrases[0] for c in cues) or None
+
+
 def _attributes(row: Row) -> str | None:
     lines = []
     for d in _detections(row):
-        attrs = ", ".join(f"{k}: {v}" for k, v in sorted(d.get("attributes", {}).items()))
-        if attrs:
-            lines.append(f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']}: {attrs}")
+        attrs = {"action": _behaviour(d), **{k: v for k, v in d.get("attributes", {}).items() if k != CUE_ATTRIBUTE}}
+        text = ", ".join(f"{k}: {v}" for k, v in sorted(attrs.items()) if v) or "no behaviour recognised"
+        lines.append(f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']}: {text}")
     return "\n" + "\n".join(lines) if lines else None
+
+
+def _actions(row: Row) -> str | None:
+    values = [f"{d['object_type']} {b}" for d in _detections(row) if (b := _behaviour(d))]
+    return "; ".join(values) if values else "no behaviour recognised"
 
 
 def _reid(row: Row) -> str | None:
@@ -143,21 +162,29 @@ def _reid(row: Row) -> str | None:
 
 def _scene(row: Row) -> str | None:
     lighting, weather = _context_field(row, "lighting"), _context_field(row, "weather")
-    return None if lighting is None else f"{lighting}; {weather}"
+    return None if lighting is None else f"{lighting.replace('_', ' ')}; {weather.replace('_', ' ')}"
 
 
 def _weather(row: Row) -> str | None:
-    return _context_field(row, "weather")
+    weather = _context_field(row, "weather")
+    return None if weather is None else weather.replace("_", " ")
 
 
-def _image_quality(row: Row) -> str | None:
-    q = _context_field(row, "image_quality")
-    return None if q is None else f"{q:.2f} (0-1)"
+def _number(key: str) -> Callable[[Row], str | None]:
+    def render(row: Row) -> str | None:
+        value = _context_field(row, key)
+        return None if value is None else f"{value:.2f} (0-1)"
+    return render
 
 
-def _attribute_values(row: Row, key: str) -> str | None:
-    values = [f"{d['object_type']} {d['attributes'][key]}" for d in _detections(row) if key in d.get("attributes", {})]
-    return "; ".join(values) if values else None
+def _person_attribute(key: str) -> Callable[[Row], str | None]:
+    """Pose or clothing of each person: models that run with full enrichment (unknown without it)."""
+    def render(row: Row) -> str | None:
+        if _context_field(row, "lighting") is None:
+            return None
+        values = [f"{d['object_type']} {d['attributes'][key]}" for d in _detections(row) if key in d.get("attributes", {})]
+        return "; ".join(values) if values else "no people in view"
+    return render
 
 
 def _vehicles(row: Row) -> str | None:
@@ -167,40 +194,53 @@ def _vehicles(row: Row) -> str | None:
 
 def _pets(row: Row) -> str | None:
     found = [d["object_type"] for d in _detections(row) if d["object_type"] in ANIMAL_TYPES]
-    return ", ".join(found) if found else "no animals detected"
+    if not found:
+        return "no animals detected"
+    known = _context_field(row, "known_pets")
+    if known is None:
+        return ", ".join(found)
+    return f"{', '.join(found)} ({known} identified as the household's pet)"
 
 
-INPUTS: dict[str, tuple[str, Callable[[Row], str | None]]] = {
-    "camera": ("Camera", _camera),
-    "time_window": ("Time", _time_window),
-    "detection_list": ("Detections", _detection_list),
-    "zone_analysis": ("Zone", _zone),
-    "baseline_comparison": ("Baseline", _baseline),
-    "deviation": ("Deviation from baseline", _deviation),
-    "cross_camera": ("Cross-camera", _cross_camera),
-    "enrichment_status": ("Enrichment status", _enrichment_status),
-    "plates": ("Licence plates", _plates),
-    "faces": ("Faces", _faces),
-    "ocr": ("OCR", _ocr),
-    "detection_attributes": ("Per-detection attributes", _attributes),
-    "reidentification": ("Re-identification", _reid),
-    "scene": ("Scene", _scene),
-    "weather": ("Weather", _weather),
-    "image_quality": ("Image quality", _image_quality),
-    "violence": ("Violence model", lambda row: _context_field(row, "violence_score")),
-    "pose": ("Pose", lambda row: _attribute_values(row, "pose")),
-    "action": ("Action", lambda row: _attribute_values(row, "activity")),
-    "vehicle": ("Vehicles", _vehicles),
-    "clothing": ("Clothing", lambda row: _attribute_values(row, "clothing")),
-    "pet": ("Pets", _pets),
-    "depth": ("Depth", lambda row: _context_field(row, "depth_m")),
+@dataclass(frozen=True)
+class Input:
+    """One line of a prompt: its label, how a row renders it, and which observation fields it shows."""
+
+    label: str
+    render: Callable[[Row], str | None]
+    reveals: tuple[ObservationField, ...]
+
+
+INPUTS: dict[str, Input] = {
+    "camera": Input("Camera", _camera, ("zone",)),
+    "time_window": Input("Time", _time_window, ("time_of_day", "day_type", "dwell_seconds")),
+    "detection_list": Input("Detections", _detection_list, ("objects", "confidence", "dwell_seconds")),
+    "zone_analysis": Input("Zone", _zone, ("zone", "entry_point")),
+    "baseline_comparison": Input("Baseline", _baseline, ("baseline_expected_count",)),
+    "deviation": Input("Deviation from baseline", _deviation, ("baseline_expected_count",)),
+    "cross_camera": Input("Cross-camera", _cross_camera, ("cross_camera_matches",)),
+    "enrichment_status": Input("Enrichment status", _enrichment_status, ()),
+    "plates": Input("Licence plates", _plates, ("plates", "unreadable_plates")),
+    "faces": Input("Faces", _faces, ("faces",)),
+    "ocr": Input("OCR", _ocr, ("unreadable_plates",)),
+    "detection_attributes": Input("Per-detection attributes", _attributes, ("behaviour", "pose")),
+    "reidentification": Input("Re-identification", _reid, ()),
+    "scene": Input("Scene", _scene, ("lighting", "weather")),
+    "weather": Input("Weather", _weather, ("weather",)),
+    "image_quality": Input("Image quality", _number("image_quality"), ("image_quality",)),
+    "violence": Input("Violence model", _number("violence_score"), ("violence_score",)),
+    "pose": Input("Pose", _person_attribute("pose"), ("pose",)),
+    "action": Input("Action", _actions, ("behaviour",)),
+    "vehicle": Input("Vehicles", _vehicles, ("objects",)),
+    "clothing": Input("Clothing", _person_attribute("clothing"), ()),
+    "pet": Input("Pets", _pets, ("pets",)),
 }
 
 BASIC_INPUTS = ("camera", "time_window", "detection_list")
 ENRICHED_INPUTS = (*BASIC_INPUTS, "zone_analysis", "baseline_comparison", "deviation", "cross_camera", "enrichment_status")
 FULL_INPUTS = (*ENRICHED_INPUTS, "plates", "faces", "ocr")
 VISION_INPUTS = (*FULL_INPUTS, "detection_attributes", "reidentification", "scene")
-MODEL_ZOO_INPUTS = (*VISION_INPUTS, "weather", "image_quality", "violence", "pose", "action", "vehicle", "clothing", "pet", "depth")
+MODEL_ZOO_INPUTS = (*VISION_INPUTS, "weather", "image_quality", "violence", "pose", "action", "vehicle", "clothing", "pet")
 
 
 @dataclass(frozen=True)
@@ -211,6 +251,11 @@ class PromptTemplate:
     inputs: tuple[str, ...]
     output_fields: tuple[str, ...]  # beyond risk_score, risk_level, summary, reasoning
     instruction: str
+
+    @property
+    def reveals(self) -> frozenset[ObservationField]:
+        """The observation fields this template shows the model (what a perfect reader of it can know)."""
+        return frozenset(f for name in self.inputs for f in INPUTS[name].reveals)
 
     def system_prompt(self, thinking: bool = False) -> str:
         fields = ", ".join((SCORE_FIELD, LEVEL_FIELD, "summary", "reasoning", *self.output_fields))
@@ -225,10 +270,10 @@ class PromptTemplate:
     def user_prompt(self, row: Row) -> str:
         lines = []
         for name in self.inputs:
-            label, render = INPUTS[name]
-            value = render(row)
+            spec = INPUTS[name]
+            value = spec.render(row)
             value = NOT_AVAILABLE if value is None else str(value)
-            lines.append(f"{label}:{'' if value.startswith(chr(10)) else ' '}{value}")
+            lines.append(f"{spec.label}:{'' if value.startswith(chr(10)) else ' '}{value}")
         return "\n".join(lines)
 
     def render(self, row: Row, thinking: bool = False) -> str:

@@ -3,7 +3,8 @@
 Images: scenes rendered from a seeded sample of scenarios (images/rendered/<category>/, real photo
 crops at the scenario's boxes) plus any curated images in images/<category>/ (one folder per
 scenario type; png/jpg/jpeg/webp/bmp). Truth comes from the vision model when one is given
-(source vision_model); otherwise a rendered image's truth is the renderer's record (source render)
+(source vision_model); otherwise a rendered image's truth is the rubric applied to what was actually
+rendered (source render: zone, time and the pasted objects; secassets.risk.assess)
 and a curated image is reported as lacking ground truth (source none, fields null), never given
 invented labels. Curated images are checked first (secassets.multimodal.scenes.inspect_image); a
 rejected one is a row with image_error and is never sent to the vision model.
@@ -22,7 +23,7 @@ import pandas as pd
 from secassets.core.vocabulary import SCENARIO_TYPE
 from secassets.multimodal.scenes import PHOTO_CROPS, ImageRejected, inspect_image, render_scene
 from secassets.multimodal.vision import VisionAnswer, VisionClient, VisionError
-from secassets.risk.bands import level_for_score
+from secassets.risk import Observation, ObservedObject, RiskAssessment, assess
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 # The record of an image nobody labelled: null fields, never invented labels.
@@ -69,14 +70,28 @@ def image_items(scenarios: pd.DataFrame, images_dir: Path, images_per_category: 
     return items
 
 
+def rendered_truth(row: dict[str, Any], objects: list[dict[str, Any]]) -> RiskAssessment:
+    """The rubric on what the image really shows: the zone, the time and the objects pasted into it.
+
+    A still made of pasted photos shows no behaviour, faces or plates, so none of those count.
+    """
+    return assess(Observation(
+        zone=row["camera_location"], time_of_day=row["time_of_day"],
+        objects=tuple(ObservedObject(object_class=o["class"]) for o in objects),
+    ))
+
+
 def _rendered_record(row: dict[str, Any], images_dir: Path) -> tuple[Path, dict[str, Any]]:
     scene = render_scene(row, images_dir / "rendered")
-    truth = json.loads(row["ground_truth"])
-    mid = (truth["risk_range"]["low"] + truth["risk_range"]["high"]) / 2
+    truth = rendered_truth(row, scene.objects)
+    classes = ", ".join(sorted({o["class"] for o in scene.objects}))
     return scene.path, {
-        "source": "render", "description": row["scenario_narrative"], "detected_objects": scene.objects,
-        "risk_score": round(mid), "risk_level": level_for_score(mid), "reasoning": "; ".join(truth["reasoning_key_points"]),
-        "concerning_factors": [], "mitigating_factors": [],
+        "source": "render", "description": f"Rendered still of the {row['camera_location'].replace('_', ' ')} at "
+                                           f"{row['time_of_day'].replace('_', ' ')} showing {classes}.",
+        "detected_objects": scene.objects, "risk_score": truth.score, "risk_level": truth.level,
+        "reasoning": "; ".join(p.text for p in truth.key_points),
+        "concerning_factors": [d.factor for d in truth.drivers if d.points > 0 and d.factor != "base"],
+        "mitigating_factors": [d.factor for d in truth.drivers if d.points < 0],
         "scene": {"time_of_day": row["time_of_day"], "location": row["camera_location"], "not_rendered": ", ".join(scene.not_rendered)},
     }
 

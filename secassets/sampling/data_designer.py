@@ -12,7 +12,7 @@ from pathlib import Path
 import data_designer.config as dd
 
 from secassets.core.vocabulary import SAMPLER_COLUMNS, SAMPLER_VALUES
-from secassets.sampling.spec import HUMAN_ACTOR_TYPES, NON_HUMAN_PRIMARY, SamplerSpec
+from secassets.sampling.spec import SamplerSpec
 from secassets.storage.files import atomic_path
 
 # The one model provider every scenario Data Designer config names; the scenario LLM passes point it
@@ -35,30 +35,17 @@ def _placeholder_model_config() -> dd.ModelConfig:
     )
 
 
-def primary_object_condition() -> str:
-    """The one conditional the sampler config carries (Data Designer evaluates it as pandas query)."""
-    return f"scenario_type in {list(HUMAN_ACTOR_TYPES)!r}"
-
-
 def sampler_config_builder(spec: SamplerSpec) -> dd.DataDesignerConfigBuilder:
     """A Data Designer config holding exactly the seven weighted sampler columns."""
     builder = dd.DataDesignerConfigBuilder(model_configs=[_placeholder_model_config()])
-    inside, outside = spec.primary_object_weights()
     for column in SAMPLER_COLUMNS:
         values = list(SAMPLER_VALUES[column])
-        conditional: dict[str, dd.CategorySamplerParams] = {}
         weights = spec.weights[column]
-        if column == "primary_object":
-            weights = outside
-            conditional[primary_object_condition()] = dd.CategorySamplerParams(
-                values=values, weights=[inside[v] for v in values]
-            )
         builder.add_column(
             dd.SamplerColumnConfig(
                 name=column,
                 sampler_type="category",
                 params=dd.CategorySamplerParams(values=values, weights=[weights[v] for v in values]),
-                conditional_params=conditional,
             )
         )
     return builder
@@ -91,9 +78,9 @@ def load_sampler_builder(path: Path) -> dd.DataDesignerConfigBuilder:
 def implied_marginals(builder: dd.DataDesignerConfigBuilder) -> dict[str, dict[str, float]]:
     """The marginal distribution each sampler column of a loaded config actually draws from.
 
-    Only ``primary_object`` is conditional; its marginal mixes the two weight sets by the share of
-    suspicious/threat scenarios. Reading this back from the YAML (not from the spec) is what lets a
-    check catch a hand-edited or stale file.
+    Every sampler is unconditional; a condition in the file (hand-edited or from an older version)
+    couples a column to another and is refused. Reading this back from the YAML (not from the spec)
+    is what lets a check catch a hand-edited or stale file.
     """
     columns = {c.name: c for c in builder.get_column_configs()}
 
@@ -103,22 +90,17 @@ def implied_marginals(builder: dd.DataDesignerConfigBuilder) -> dict[str, dict[s
         return {str(v): float(w) / total for v, w in zip(params.values, weights, strict=True)}
 
     marginals = {name: normalized(columns[name].params) for name in SAMPLER_COLUMNS if name in columns}
-    primary = columns.get("primary_object")
-    if primary is not None and primary.conditional_params:
-        if set(primary.conditional_params) != {primary_object_condition()}:
-            raise SamplerConfigError(
-                f"primary_object has conditions {sorted(primary.conditional_params)}, expected only "
-                f"{primary_object_condition()!r}; re-materialize sampler_config"
-            )
-        inside = normalized(primary.conditional_params[primary_object_condition()])
-        share = sum(marginals["scenario_type"].get(t, 0.0) for t in HUMAN_ACTOR_TYPES)
-        outside = marginals["primary_object"]
-        marginals["primary_object"] = {k: share * inside.get(k, 0.0) + (1 - share) * outside[k] for k in outside}
+    conditioned = sorted(name for name, c in columns.items() if getattr(c, "conditional_params", None))
+    if conditioned:
+        raise SamplerConfigError(
+            f"sampler column(s) {conditioned} carry conditions; secassets samples every column independently "
+            "(a condition on scenario_type would let a field stand in for the label). Re-materialize sampler_config"
+        )
     return marginals
 
 
 def marginal_errors(spec: SamplerSpec, builder: dd.DataDesignerConfigBuilder, tolerance: float = 1e-9) -> list[str]:
-    """Where the config's implied marginals or the animal rule differ from the validated spec."""
+    """Where the config's implied marginals differ from the validated spec."""
     errors: list[str] = []
     marginals = implied_marginals(builder)
     for column in SAMPLER_COLUMNS:
@@ -129,16 +111,4 @@ def marginal_errors(spec: SamplerSpec, builder: dd.DataDesignerConfigBuilder, to
         for value, want in spec.weights[column].items():
             if abs(got.get(value, 0.0) - want) > tolerance:
                 errors.append(f"{column}.{value}: config draws {got.get(value, 0.0):.6f}, spec says {want:.6f}")
-    primary = next((c for c in builder.get_column_configs() if c.name == "primary_object"), None)
-    human = primary.conditional_params.get(primary_object_condition()) if primary is not None else None
-    share = sum(spec.weights["scenario_type"][t] for t in HUMAN_ACTOR_TYPES)
-    if human is None and share > 0:
-        errors.append("primary_object: no condition keeps animals out of suspicious/threat scenarios")
-    elif human is not None and share > 0:
-        weights = dict(zip(human.values, human.weights or [1.0] * len(human.values), strict=True))
-        if weights.get(NON_HUMAN_PRIMARY, 0.0) > 0:
-            errors.append(
-                f"primary_object: {NON_HUMAN_PRIMARY} has weight {weights[NON_HUMAN_PRIMARY]} "
-                "inside suspicious/threat scenarios"
-            )
     return errors

@@ -1,9 +1,8 @@
-"""Sampling rules: the seven weighted sampler columns and the one coupling that keeps labels honest.
+"""Sampling rules: the seven weighted sampler columns, each drawn independently of the others.
 
-The samplers are independent except for one rule: an animal is never the primary object of a
-suspicious or threat scenario (a lone dog is not a break-in). Data Designer expresses that as a
-conditional sampler on ``primary_object``; the weights of the remaining types are solved so that
-the *marginal* distribution of every column is still exactly the configured one.
+No sampler is conditioned on scenario_type: a coupling (say, no animal ever leads a threat) would let
+a field the model sees stand in for the label. The content drawn for a row, judged by the risk
+rubric, is what makes its type true (secassets.scenarios.grounding).
 """
 
 from __future__ import annotations
@@ -11,14 +10,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from secassets.core.vocabulary import DEFAULT_WEIGHTS, SAMPLER_COLUMNS, SAMPLER_VALUES
 from secassets.storage.files import CorruptOutputError, sha256_file
 
-# Scenario types in which an animal may not be the primary object.
-HUMAN_ACTOR_TYPES = ("suspicious", "threat")
-NON_HUMAN_PRIMARY = "animal"
 # Weights are relative; the bound keeps every column's sum finite (1e308 * 3 would overflow to inf).
 MAX_WEIGHT = 1e9
 
@@ -66,18 +62,6 @@ class SamplerSpec(BaseModel):
             ordered[column] = {v: float(given[v]) / total for v in allowed}
         return ordered
 
-    @model_validator(mode="after")
-    def _coupling_feasible(self) -> SamplerSpec:
-        animal = self.weights["primary_object"][NON_HUMAN_PRIMARY]
-        room = 1.0 - sum(self.weights["scenario_type"][t] for t in HUMAN_ACTOR_TYPES)
-        if animal > room + 1e-12:
-            raise ValueError(
-                f"weights.primary_object.animal ({animal:.3f}) exceeds the share of normal + edge_case scenarios "
-                f"({room:.3f}); animals cannot be the primary object of suspicious or threat scenarios, so raise "
-                "normal/edge_case or lower animal"
-            )
-        return self
-
     @classmethod
     def with_overrides(
         cls, num_scenarios: int, seed: int, weight_overrides: dict[str, dict[str, float]] | None
@@ -87,20 +71,6 @@ class SamplerSpec(BaseModel):
         for column, values in (weight_overrides or {}).items():
             weights[column] = dict(values)
         return cls(num_scenarios=num_scenarios, seed=seed, weights=weights)
-
-    def primary_object_weights(self) -> tuple[dict[str, float], dict[str, float]]:
-        """(weights inside suspicious/threat, weights elsewhere) that keep the configured marginal."""
-        marginal = self.weights["primary_object"]
-        animal = marginal[NON_HUMAN_PRIMARY]
-        human_share = sum(self.weights["scenario_type"][t] for t in HUMAN_ACTOR_TYPES)
-        rest_share = 1.0 - human_share
-        if animal >= 1.0:  # only reachable when there are no suspicious/threat rows at all
-            return ({k: float(k == NON_HUMAN_PRIMARY) for k in marginal}, dict(marginal))
-        inside = {k: (0.0 if k == NON_HUMAN_PRIMARY else v / (1.0 - animal)) for k, v in marginal.items()}
-        if rest_share <= 0:
-            return inside, inside
-        outside = {k: max(0.0, (marginal[k] - human_share * inside[k]) / rest_share) for k in marginal}
-        return inside, outside
 
 
 class SamplerPlan(BaseModel):

@@ -21,6 +21,7 @@ from secassets.scenarios import expressions, narrative
 from secassets.scenarios.grounding import ground, row_rng
 
 ROW_SEED_COLUMN = "row_seed"
+CONTENT_DRAWS_COLUMN = "content_draws"  # how many content draws the row took to fit its type's band (metadata only)
 
 Structures = tuple[dict[str, str], list[dict[str, Any]], dict[str, Any] | None, dict[str, Any]]
 
@@ -31,17 +32,19 @@ def _sampled(df: pd.DataFrame) -> list[dict[str, str]]:
 
 @dd.custom_column_generator(
     required_columns=[*SAMPLER_COLUMNS, ROW_SEED_COLUMN],
-    side_effect_columns=["enrichment_context", "ground_truth"],
+    side_effect_columns=["enrichment_context", "ground_truth", CONTENT_DRAWS_COLUMN],
 )
 def grounded_structures(df: pd.DataFrame) -> pd.DataFrame:
-    """Detections, enrichment context and ground truth grounded in the row's samplers."""
-    detections, contexts, truths = [], [], []
+    """Content drawn for the row's samplers, and its ground truth from the rubric (with the draws it took)."""
+    detections, contexts, truths, draws = [], [], [], []
     for sampled, seed in zip(_sampled(df), df[ROW_SEED_COLUMN].astype("int64").tolist(), strict=True):
         g = ground(sampled, row_rng(seed, 0))
         detections.append(json.dumps(g.detections, separators=(",", ":")))
         contexts.append(None if g.enrichment_context is None else json.dumps(g.enrichment_context, separators=(",", ":")))
         truths.append(json.dumps(g.ground_truth, separators=(",", ":")))
+        draws.append(g.draws)
     df["detections"], df["enrichment_context"], df["ground_truth"] = detections, contexts, truths
+    df[CONTENT_DRAWS_COLUMN] = draws
     return df
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from secassets.core.vocabulary import GENERATION_MODE_DETERMINISTIC
 from secassets.sampling.data_designer import load_sampler_builder
 from secassets.sampling.spec import SamplerSpec
-from secassets.scenarios.columns import add_generation_columns, finalize
+from secassets.scenarios.columns import CONTENT_DRAWS_COLUMN, add_generation_columns, finalize
 from secassets.scenarios.engine import open_designer
 from secassets.scenarios.llm_columns import LLMOutcome, run_llm_columns
 from secassets.scenarios.llm_passes import LLMColumnSettings, ResolveEndpoint
@@ -29,6 +29,8 @@ class GenerationResult:
     generated_rows: int
     duplicates_removed: int
     llm: LLMOutcome | None = None
+    content_draws_total: int = 0  # content draws over all rows (rows + redraws)
+    content_draws_max: int = 0
 
 
 def build_scenarios(
@@ -54,4 +56,8 @@ def build_scenarios(
         df, outcome = run_llm_columns(df, settings, endpoint or (lambda: settings), workdir)
     before = len(df)
     df = df.drop_duplicates(subset="scenario_hash", keep="first").reset_index(drop=True)
-    return GenerationResult(scenarios=df, generated_rows=len(raw), duplicates_removed=before - len(df), llm=outcome)
+    draws = raw[CONTENT_DRAWS_COLUMN].astype("int64")
+    return GenerationResult(
+        scenarios=df, generated_rows=len(raw), duplicates_removed=before - len(df), llm=outcome,
+        content_draws_total=int(draws.sum()), content_draws_max=int(draws.max()) if len(draws) else 0,
+    )

@@ -19,7 +19,6 @@ import pandas as pd
 
 from secassets.core.vocabulary import GENERATION_MODE_LLM, GENERATION_MODE_LLM_FAILED, JUDGE_RUBRICS, SAMPLER_COLUMNS
 from secassets.evaluation.statistics import stratified_sample
-from secassets.risk.bands import level_for_score
 from secassets.sampling.data_designer import LLM_PROVIDER, WRITER_ALIAS
 from secassets.scenarios import expressions
 from secassets.scenarios import llm_prompts as sp
@@ -42,13 +41,13 @@ class LLMOutcome:
 
 
 def _llm_seed_frame(df: pd.DataFrame, rows: pd.Index) -> pd.DataFrame:
-    """What the prompts see of each row: its type, prompt input and ground truth's risk and key points."""
-    seed = df.loc[rows, ["scenario_type", "formatted_prompt_input"]].copy()
+    """What the prompts see of each row: its prompt input and ground truth's risk and key points."""
+    seed = df.loc[rows, ["formatted_prompt_input"]].copy()
     truths = [json.loads(t) for t in df.loc[rows, "ground_truth"]]
     seed["risk_low"] = [t["risk_range"]["low"] for t in truths]
     seed["risk_high"] = [t["risk_range"]["high"] for t in truths]
-    seed["risk_level"] = [level_for_score((t["risk_range"]["low"] + t["risk_range"]["high"]) / 2) for t in truths]
-    seed["truth_points"] = ["; ".join(t["reasoning_key_points"]) for t in truths]
+    seed["risk_level"] = [t["level"] for t in truths]
+    seed["truth_points"] = ["; ".join(p["text"] for p in t["reasoning_key_points"]) for t in truths]
     seed["row_id"] = [int(i) for i in rows]
     return seed.reset_index(drop=True)
 

@@ -15,8 +15,7 @@ WRITER_SYSTEM: Final = (
     "never invent people, objects or events."
 )
 NARRATIVE_PROMPT: Final = (
-    "Write a factual narrative of 2-3 sentences describing this camera event.\n\n"
-    "Scenario type: {{ scenario_type }}\n{{ formatted_prompt_input }}"
+    "Write a factual narrative of 2-3 sentences describing this camera event.\n\n{{ formatted_prompt_input }}"
 )
 SUMMARY_PROMPT: Final = (
     "Write one sentence: the risk summary a correct analyst would give, naming the risk level "

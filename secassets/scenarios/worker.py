@@ -108,6 +108,7 @@ def generate_scenarios(
         return GenerationResult(
             scenarios=df, generated_rows=run.finished.generated_rows,
             duplicates_removed=run.finished.duplicates_removed, llm=run.finished.llm,
+            content_draws_total=run.finished.content_draws_total, content_draws_max=run.finished.content_draws_max,
         )
     finally:
         shutil.rmtree(job, ignore_errors=True)
@@ -278,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     write_parquet(request.output, result.scenarios, SCENARIOS_ARROW_SCHEMA)
     channel.finished(
-        Finished(generated_rows=result.generated_rows, duplicates_removed=result.duplicates_removed, llm=result.llm)
+        Finished(generated_rows=result.generated_rows, duplicates_removed=result.duplicates_removed, llm=result.llm,
+                 content_draws_total=result.content_draws_total, content_draws_max=result.content_draws_max)
     )
     return 0
 

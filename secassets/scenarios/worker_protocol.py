@@ -51,6 +51,8 @@ class Finished(BaseModel):
     generated_rows: int
     duplicates_removed: int
     llm: LLMOutcome | None = None
+    content_draws_total: int = 0
+    content_draws_max: int = 0
 
 
 class EndpointReply(BaseModel):

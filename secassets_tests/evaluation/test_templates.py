@@ -1,3 +1,4 @@
+import itertools
 import re
 
 import pandas as pd
@@ -56,3 +57,25 @@ def test_prompt_and_schema_state_the_risk_scheme_of_secassets_risk(name):
     props = template.answer_schema()["properties"]
     assert props["risk_level"]["enum"] == list(RISK_LEVELS)
     assert (props["risk_score"]["minimum"], props["risk_score"]["maximum"]) == (MIN_SCORE, MAX_SCORE)
+
+
+def test_every_input_a_template_shows_is_produced_by_the_generator():
+    """On fully enriched rows no template line says "not available": nothing shown is an input nobody makes."""
+    from secassets_tests.generated_rows import default_rows
+
+    full = default_rows()[lambda d: d.enrichment_level == "full"].head(200)
+    assert len(full) > 50
+    for name, template in TEMPLATES.items():
+        for row in full.to_dict("records"):
+            lines = template.user_prompt(row).splitlines()
+            assert not [line for line in lines if line.endswith(f": {NOT_AVAILABLE}")], (name, lines)
+
+
+def test_templates_reveal_more_as_they_grow_and_only_known_fields():
+    from secassets.risk.observation import OBSERVATION_FIELDS
+
+    reveals = [TEMPLATES[n].reveals for n in TEMPLATE_NAMES]
+    assert all(a <= b for a, b in itertools.pairwise(reveals))
+    assert set().union(*reveals) <= set(OBSERVATION_FIELDS)
+    assert "behaviour" not in TEMPLATES["full_enriched"].reveals and "behaviour" in TEMPLATES["vision"].reveals
+    assert TEMPLATES["model_zoo"].reveals == frozenset(OBSERVATION_FIELDS)

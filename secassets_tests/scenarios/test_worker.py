@@ -34,7 +34,8 @@ def test_stray_output_of_the_worker_goes_to_stderr_and_only_messages_to_stdout()
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == '{"type":"finished","generated_rows":1,"duplicates_removed":0,"llm":null}\n'
+    assert done.stdout == ('{"type":"finished","generated_rows":1,"duplicates_removed":0,"llm":null,'
+                           '"content_draws_total":0,"content_draws_max":0}\n')
     assert "a stray print" in done.stderr and "a raw write" in done.stderr
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 
 from secassets.core.schema import SCENARIO_COLUMNS
 from secassets.core.validation import schema_errors, temporal_errors
+from secassets.defs.scenarios.ground_truth_checks import consistency_result
 from secassets.edge_cases.families import FAMILIES
 
 
@@ -42,3 +43,13 @@ def edge_cases_family_counts(context: dg.AssetCheckExecutionContext, enrichment_
     wrong = {f: (counts.get(f, 0), n) for f, n in expected.items() if counts.get(f, 0) != n}
     return dg.AssetCheckResult(passed=not wrong and bool(expected), severity=dg.AssetCheckSeverity.ERROR,
                                metadata={"counts": str(counts), "mismatches": str(wrong) if wrong else "none"})
+
+
+@dg.asset_check(
+    asset="enrichment_edge_cases",
+    description="Every edge case's content holds together and its ground truth equals secassets.risk.assess of that "
+    "content, recomputed here (ERROR): the families get their truth from the same rubric as the scenarios.",
+    blocking=True,
+)
+def edge_cases_ground_truth_consistency(enrichment_edge_cases: pd.DataFrame) -> dg.AssetCheckResult:
+    return consistency_result(enrichment_edge_cases)

@@ -20,9 +20,9 @@ MAX_FAMILY_ROWS = 10_000
 class EdgeCaseParams(CheckedConfig):
     seed: int = Field(default=42, ge=0, le=2**32 - 1, description="Seed of every edge-case variation (0-4294967295).")
     multi_threat: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows of several persons (and vehicles) converging on an entry point.")
-    rare_pose: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows of a crouching, climbing, crawling or prone person.")
+    rare_pose: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows of a crawling, prone, kneeling or crouching person.")
     boundary_confidence: int = Field(
-        default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows with detector confidence at the 0.5 floor, risk just under the alert threshold."
+        default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows whose every detection is at 0.50-0.52 confidence (the rubric widens their range)."
     )
     ocr_failure: int = Field(default=20, ge=0, le=MAX_FAMILY_ROWS, description="Rows with unreadable plates (glare, night, motion blur).")
     vram_stress: int = Field(default=10, ge=0, le=MAX_FAMILY_ROWS, description="Rows with 7+ detections and every enrichment model required.")

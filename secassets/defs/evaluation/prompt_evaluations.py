@@ -20,6 +20,7 @@ from secassets.core.vocabulary import CHATML_STOP_TOKENS
 from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
+from secassets.evaluation.ceilings import calibrate
 from secassets.evaluation.runner import (
     EvaluationSettings,
     evaluate_template,
@@ -94,11 +95,13 @@ def prompt_evaluations(
 
     outputs: dict[str, pd.DataFrame] = {}
     summaries = []
+    population = pd.concat([scenarios, enrichment_edge_cases], ignore_index=True)  # what the perfect readers know
     for key in context.partition_keys:
         context.log.info(f"Evaluating template {key} on {len(rows)} scenarios")
         try:
             df, stats = evaluate_template(
-                TEMPLATES[key], rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id, settings=settings
+                TEMPLATES[key], rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id, settings=settings,
+                calibration=calibrate(population, TEMPLATES[key]),
             )
         except LlamaServerError as exc:
             raise dg.Failure(description=str(exc)) from None
@@ -117,7 +120,8 @@ def prompt_evaluations(
             "transport_errors": stats.transport_errors,
         })
         context.log.info(
-            f"{key}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f}, "
+            f"{key}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f} "
+            f"(ceiling {summary['ceiling_in_range_rate']:.2f}), "
             f"{stats.cache_hits} cache hits, {stats.server_calls} server calls, {stats.transport_errors} without an answer"
         )
         if stats.cache_write_errors:
@@ -126,7 +130,8 @@ def prompt_evaluations(
         "dagster/row_count": sum(len(d) for d in outputs.values()),
         "model": model_id,
         "summary": dg.MetadataValue.md(markdown_table(summaries, [
-            "template", "rows", "parse_rate", "in_range_rate", "mean_deviation", "latency_p50_s", "latency_p90_s",
+            "template", "rows", "parse_rate", "in_range_rate", "ceiling_in_range_rate", "mean_deviation",
+            "latency_p50_s", "latency_p90_s",
             "latency_p99_s", "tokens_per_s_per_request", "cache_hits", "server_calls", "transport_errors",
         ])),
     }

@@ -25,9 +25,8 @@ def _failed(problem: str) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset="sampler_config",
     description="The stored plan is valid, the Data Designer YAML is the one written with it (SHA-256) and loads "
-    "back, and the marginal distribution it implies for each of the 7 sampler columns (primary_object's "
-    "condition included) equals the validated weights; animals never appear as the primary object of "
-    "suspicious or threat scenarios.",
+    "back, no sampler is conditioned on another (a condition on scenario_type would let a field stand in for the "
+    "label), and the distribution of each of the 7 sampler columns equals the validated weights.",
     blocking=True,
 )
 def sampler_config_marginals(sampler_config: Any) -> dg.AssetCheckResult:

@@ -116,6 +116,8 @@ def scenarios(
             "dagster/row_count": len(df),
             "generated_rows": result.generated_rows,
             "duplicates_removed": result.duplicates_removed,
+            "content_redraws": result.content_draws_total - result.generated_rows,
+            "content_draws_max": result.content_draws_max,
             "schema_invalid_rows": invalid,
             "temporally_inconsistent_rows": inconsistent,
             "generation_mode": ", ".join(sorted(df["generation_mode"].unique())),

@@ -40,12 +40,14 @@ def test_fails_when_the_yaml_was_edited_by_hand(tmp_path):
     assert "the YAML was edited or belongs to another sampler_config run" in result.metadata["problems"].value
 
 
-def test_fails_when_animals_may_lead_a_threat(tmp_path):
+def test_fails_when_a_sampler_is_conditioned_on_the_label(tmp_path):
     plan = _plan(tmp_path, SamplerSpec())
-    _edit(plan, "primary_object", lambda c: c.update(conditional_params={}))
+    condition = {"scenario_type == 'threat'": {"values": ["person", "vehicle", "animal", "package"],
+                                              "weights": [1.0, 0.0, 0.0, 0.0]}}
+    _edit(plan, "primary_object", lambda c: c.update(conditional_params=condition))
     result = sampler_config_marginals(plan)
     assert not result.passed
-    assert "animal" in result.metadata["problems"].value
+    assert "['primary_object'] carry conditions" in result.metadata["problem"].value
 
 
 def test_fails_with_the_reason_when_the_yaml_is_gone(tmp_path):
