@@ -15,6 +15,7 @@ from secassets.core.vocabulary import (
     default_data_dir,
 )
 from secassets.defs import coverage, edge_cases, embeddings, evaluation, multimodal, sampling, scenarios
+from secassets.defs.evaluation.promote_baseline import promote_baseline
 from secassets.defs.jobs import (
     full_pipeline_job,
     nightly_prompt_evaluation_job,
@@ -126,7 +127,7 @@ def _stage_checks() -> list[dg.AssetChecksDefinition]:
 defs = dg.Definitions(
     assets=_stage_assets(),
     asset_checks=_stage_checks(),
-    jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job],
+    jobs=[full_pipeline_job, scenarios_job, nightly_prompt_evaluation_job, promote_baseline],
     schedules=[nightly_prompt_evaluation_schedule],
     sensors=[alert_on_failures],
     resources=build_resources(),

@@ -18,11 +18,15 @@ scenarios_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(SCENARIOS_GROUP),
     description="Regenerate the sampler config, scenarios and embeddings, with their checks.",
 )
+# About 100 scenarios a template: a 95% interval of about +/-10 points on in-range accuracy.
+NIGHTLY_EVALUATION_SIZE = 96
 nightly_prompt_evaluation_job = dg.define_asset_job(
     "nightly_prompt_evaluation",
     selection=dg.AssetSelection.assets("prompt_evaluations", "template_leaderboard"),
-    description="Every template partition of prompt_evaluations in one run, then the leaderboard and its regression check.",
+    description=f"Every template partition of prompt_evaluations in one run ({NIGHTLY_EVALUATION_SIZE} scenarios, "
+    "stratified, plus one edge case per family), then the leaderboard and its checks.",
     tags=ALL_TEMPLATES_TAGS,
+    config={"ops": {"prompt_evaluations": {"config": {"evaluation_size": NIGHTLY_EVALUATION_SIZE}}}},
 )
 
 

@@ -18,7 +18,7 @@ from secassets.storage.markdown import markdown_table
 
 
 def accuracy_plot(board: dict[str, Any]) -> bytes:
-    """In-range, level and alert accuracy per template with 95% bootstrap CIs."""
+    """In-range, level and alert accuracy per template with 95% Wilson intervals."""
     names = board["ranking"]
     metrics = ("in_range_accuracy", "level_accuracy", "alert_accuracy", "parse_rate")
     fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -32,7 +32,7 @@ def accuracy_plot(board: dict[str, Any]) -> bytes:
     ax.set_xticks(range(len(names)), names)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of evaluation rows")
-    ax.set_title("Template accuracy (95% bootstrap CI; failures count as wrong)")
+    ax.set_title("Template accuracy (95% Wilson intervals; failures count as wrong)")
     ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     return png_bytes(fig)
 
@@ -47,26 +47,76 @@ def deviation_plot(evals: dict[str, pd.DataFrame], order: list[str]) -> bytes:
     return png_bytes(fig)
 
 
+def _fmt(m: dict[str, Any]) -> str:
+    return "n/a" if m["mean"] is None else f"{m['mean']:.2f} [{m['ci_low']:.2f}, {m['ci_high']:.2f}]"
+
+
 def leaderboard_table(board: dict[str, Any]) -> str:
+    """Per template: each headline metric with its interval, chance, ceiling and the verdict in words."""
     rows = []
     for name in board["ranking"]:
         t = board["templates"][name]
-
-        def fmt(metric: str, t: dict[str, Any] = t) -> str:
-            m = t[metric]
-            return "n/a" if m["mean"] is None else f"{m['mean']:.2f} [{m['ci_low']:.2f}, {m['ci_high']:.2f}]"
-
+        ir = t["in_range_accuracy"]
         rows.append({
-            "rank": t["rank"], "template": name, "rows": t["rows"], "in-range": fmt("in_range_accuracy"),
-            "level": fmt("level_accuracy"), "alert": fmt("alert_accuracy"), "deviation": fmt("mean_deviation"),
-            "key points": fmt("key_point_recall"), "parse": fmt("parse_rate"),
-            "p50 s": t["latency_s"]["p50"], "p90 s": t["latency_s"]["p90"],
+            "rank": t["rank"], "template": name, "rows": t["rows"], "in-range": _fmt(ir), "chance": ir["chance"],
+            "ceiling": ir["ceiling"], "normalized": ir["normalized"], "reading": ir["verdict"],
+            "level": f"{_fmt(t['level_accuracy'])} ({t['level_accuracy']['verdict']})",
+            "alert": f"{_fmt(t['alert_accuracy'])} ({t['alert_accuracy']['verdict']})",
+            "deviation": f"{_fmt(t['mean_deviation'])} ({t['mean_deviation']['verdict']})",
+            "key points": _fmt(t["key_point_recall"]), "parse": _fmt(t["parse_rate"]),
+            "answers": "constant" if t["answers"]["constant"] else "vary",
+            "p50 s": t["latency_s"]["p50"],
         })
-    return markdown_table(rows, ["rank", "template", "rows", "in-range", "level", "alert", "deviation", "key points", "parse", "p50 s", "p90 s"])
+    return markdown_table(rows, ["rank", "template", "rows", "in-range", "chance", "ceiling", "normalized", "reading",
+                                 "level", "alert", "deviation", "key points", "parse", "answers", "p50 s"])
 
 
 def pairwise_table(board: dict[str, Any]) -> str:
-    return markdown_table(board["pairwise"], ["a", "b", "n", "in_range_a", "in_range_b", "mcnemar_p", "wilcoxon_p"])
+    return markdown_table(board["pairwise"], ["a", "b", "n", "in_range_a", "in_range_b", "mcnemar_p", "mcnemar_p_holm",
+                                              "wilcoxon_p", "wilcoxon_p_holm"])
+
+
+def stability_table(board: dict[str, Any]) -> str | None:
+    rows = [{"template": n, **s} for n in board["ranking"] if (s := board["templates"][n]["stability"])]
+    if not rows:
+        return None
+    return markdown_table(rows, ["template", "repeats", "in_range_agreement", "level_agreement", "score_spread",
+                                 "fully_stable_share"])
+
+
+def side_by_side_table(side: list[dict[str, Any]], templates: list[str], limit: int = 20) -> str:
+    """The compact per-scenario table for the Dagster metadata (disagreements first)."""
+    ordered = sorted(side, key=lambda r: (not r["disagree"], r["scenario_hash"]))[:limit]
+    rows = [{"scenario": r["scenario_hash"][:10], "type": r["scenario_type"], "truth": r["truth"],
+             **{t: (f"{a['score']} {a['level']} ({a['verdict']})" if (a := r["answers"].get(t)) and a["score"] is not None
+                    else (a or {}).get("verdict", "")) for t in templates},
+             "changed": ", ".join(r["changed_since_baseline"])} for r in ordered]
+    return markdown_table(rows, ["scenario", "type", "truth", *templates, "changed"])
+
+
+def _side_by_side_html(side: list[dict[str, Any]], templates: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(t)}</th>" for t in templates)
+    body = []
+    for r in side:
+        cells = []
+        for t in templates:
+            a = r["answers"].get(t)
+            if a is None:
+                cells.append("<td></td>")
+                continue
+            shown = f"{a['score']} {a['level']}" if a["score"] is not None else "no answer"
+            drill = (f"<details><summary>{html.escape(shown)} ({html.escape(a['verdict'])})</summary>"
+                     f"<pre>{html.escape(str(a['prompt'] or ''))}</pre><b>answer</b><pre>{html.escape(str(a['answer'] or a['error'] or ''))}</pre></details>")
+            cells.append(f"<td>{drill}</td>")
+        changed = ", ".join(r["changed_since_baseline"])
+        body.append(f"<tr data-disagree='{int(r['disagree'])}'><td>{html.escape(r['scenario_hash'][:12])}</td>"
+                    f"<td>{html.escape(r['scenario_type'])}</td><td>{html.escape(r['truth'])}</td>{''.join(cells)}"
+                    f"<td>{html.escape(changed)}</td></tr>")
+    toggle = ("<label><input type='checkbox' id='disagree' onchange=\"document.querySelectorAll('#side tbody tr')"
+              ".forEach(r=>r.style.display=(this.checked&&r.dataset.disagree==='0')?'none':'')\"/> only where "
+              "templates disagree</label>")
+    return (f"{toggle}<table id='side'><thead><tr><th>scenario</th><th>type</th><th>truth</th>{head}"
+            f"<th>changed since baseline</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def _md_to_html_table(md: str) -> str:
@@ -77,8 +127,9 @@ def _md_to_html_table(md: str) -> str:
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def render_html(board: dict[str, Any], plots: dict[str, bytes], context: dict[str, Any]) -> str:
-    """A self-contained page (plots inlined as data URIs)."""
+def render_html(board: dict[str, Any], plots: dict[str, bytes], context: dict[str, Any],
+                side: list[dict[str, Any]] | None = None, baseline: dict[str, Any] | None = None) -> str:
+    """A self-contained page (plots inlined as data URIs, no script but the disagreement filter)."""
     images = "".join(
         f'<figure><img alt="{html.escape(k)}" src="data:image/png;base64,{base64.b64encode(v).decode()}"/></figure>'
         for k, v in plots.items()
@@ -91,11 +142,26 @@ def render_html(board: dict[str, Any], plots: dict[str, bytes], context: dict[st
             breakdown += f"<h3>{html.escape(name)} by {html.escape(by)}</h3>" + _md_to_html_table(
                 markdown_table(rows, ["group", "n", "in_range_accuracy", "mean_deviation"])
             )
-    style = "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}img{max-width:100%}"
+    stab = stability_table(board)
+    verdicts = ""
+    if baseline:
+        rows = [{"template": t, **v} for t, v in baseline.items()]
+        verdicts = "<h2>Against the pinned baseline</h2>" + _md_to_html_table(
+            markdown_table(rows, ["template", "verdict", "detail", "n", "changed_rows"]))
+    style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}"
+             "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}img{max-width:100%}"
+             "pre{white-space:pre-wrap;max-width:480px;font-size:11px}")
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>secassets template leaderboard</title><style>{style}</style></head>"
-        f"<body><h1>Prompt template leaderboard</h1><ul>{facts}</ul><h2>Ranking</h2>{_md_to_html_table(leaderboard_table(board))}"
-        f"{images}<h2>Paired tests</h2><p>McNemar on in-range, Wilcoxon on deviation, same scenarios.</p>"
+        f"<body><h1>Prompt template leaderboard</h1><p><b>{html.escape(board['best'])}</b>. {html.escape(board['size'])}.</p>"
+        f"<ul>{facts}</ul><h2>Ranking</h2><p>Each score with its 95% interval (Wilson for rates, bootstrap for means), "
+        "chance (the best constant answer on the same rows), the ceiling (a perfect reader of the template's inputs) "
+        "and normalized = (score - chance) / (ceiling - chance).</p>"
+        f"{_md_to_html_table(leaderboard_table(board))}{verdicts}"
+        f"{images}<h2>Paired tests</h2><p>Exact McNemar on in-range, Wilcoxon on deviation, same scenarios; "
+        "Holm-adjusted p-values next to the raw ones.</p>"
         f"{_md_to_html_table(pairwise_table(board)) if board['pairwise'] else '<p>fewer than two templates</p>'}"
+        f"{'<h2>Stability over repeats</h2>' + _md_to_html_table(stab) if stab else ''}"
+        f"<h2>Scenario by scenario</h2>{_side_by_side_html(side or [], board['ranking'])}"
         f"<h2>Breakdowns</h2>{breakdown}</body></html>"
     )

@@ -8,6 +8,7 @@ never an exception out of the step; only a server that cannot start (LlamaServer
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,11 +36,15 @@ Complete = Callable[[str, dict[str, Any] | None, "EvaluationSettings"], Completi
 MapFn = Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]
 
 EVALUATION_COLUMNS = (
-    "template", "scenario_hash", "source", "scenario_type", "enrichment_level", "raw_output", "thinking",
+    "template", "scenario_hash", "repeat", "source", "scenario_type", "enrichment_level",
+    "truth_low", "truth_high", "truth_level", "truth_alert", "prompt", "raw_output", "thinking",
     "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
     "key_point_recall", "ceiling_score", "ceiling_in_range", "ceiling_level_agreement", "ceiling_alert_agreement",
-    "latency_s", "prompt_tokens", "completion_tokens", "error",
+    "latency_s", "prompt_tokens", "completion_tokens", "error", "model_id", "evaluation_set", "settings",
 )
+# Comparability: a row records the model that answered, the evaluation set it belongs to and the sampling
+# settings; rows that differ in any of them are never ranked or judged against each other.
+COMPARABILITY_COLUMNS = ("model_id", "evaluation_set", "settings")
 # ceiling_*: what a perfect reader of the template's inputs scores on the row (secassets.evaluation.ceilings).
 # Whether an answer came from the cache is a fact about a run, not about the answer: it goes into
 # EvaluationStats and the run's metadata, so an unchanged re-run writes byte-identical rows.
@@ -55,6 +60,20 @@ class EvaluationSettings(BaseModel):
 
     def params(self) -> dict[str, Any]:
         return {**self.model_dump(), "stop": list(CHATML_STOP_TOKENS)}
+
+    def for_repeat(self, repeat: int) -> EvaluationSettings:
+        """Repeat r samples with seed + r, so each repeat is its own cached answer."""
+        return self.model_copy(update={"seed": (self.seed + repeat) % 2**32})
+
+
+def settings_label(settings: EvaluationSettings, repeats: int) -> str:
+    """The settings a row was answered under, as canonical JSON (base seed, not the repeat's)."""
+    return json.dumps({**settings.model_dump(), "repeats": repeats}, sort_keys=True, separators=(",", ":"))
+
+
+def evaluation_set_fingerprint(rows: pd.DataFrame) -> str:
+    """Which scenarios (and edge cases) were evaluated, as a short hash of their sorted hashes."""
+    return hashlib.sha256("\n".join(sorted(rows["scenario_hash"].astype(str))).encode()).hexdigest()[:16]
 
 
 def evaluation_set(
@@ -93,6 +112,16 @@ class EvaluationStats:
         return self.transport_errors / self.rows if self.rows else 0.0
 
 
+def combine_stats(parts: list[EvaluationStats]) -> EvaluationStats:
+    """The stats of several repeats as one run."""
+    errors = [p.first_transport_error for p in parts if p.first_transport_error]
+    return EvaluationStats(
+        rows=sum(p.rows for p in parts), cache_hits=sum(p.cache_hits for p in parts),
+        server_calls=sum(p.server_calls for p in parts), transport_errors=sum(p.transport_errors for p in parts),
+        first_transport_error=errors[0] if errors else None, cache_write_errors=sum(p.cache_write_errors for p in parts),
+    )
+
+
 def transport_error_failure(template: str, stats: EvaluationStats, max_share: float) -> str | None:
     """The message that fails the step when more than max_share of the rows got no answer, else None."""
     if stats.transport_error_share <= max_share:
@@ -116,6 +145,8 @@ def evaluate_template(
     model_id: str,
     settings: EvaluationSettings,
     calibration: Calibration | None = None,
+    repeat: int = 0,
+    labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, EvaluationStats]:
     """One result row per evaluation row; server calls only for answers not in the cache.
 
@@ -124,6 +155,8 @@ def evaluate_template(
     """
     records = rows.to_dict("records")
     calibration = calibration or calibrate(rows, template)
+    settings = settings.for_repeat(repeat)
+    labels = labels or {"evaluation_set": evaluation_set_fingerprint(rows), "settings": settings_label(settings, 1)}
     prompts = [template.render(r, thinking=settings.thinking) for r in records]
     schema = None if settings.thinking else template.answer_schema()
     completions = CachedCompletions(cache, model_id)
@@ -163,8 +196,11 @@ def evaluate_template(
         outcome = results[i]
         truth = GroundTruth.model_validate(json.loads(record["ground_truth"]))
         base = {
-            "template": template.name, "scenario_hash": record["scenario_hash"], "source": record.get("source", "scenario"),
-            "scenario_type": record["scenario_type"], "enrichment_level": record["enrichment_level"],
+            "template": template.name, "scenario_hash": record["scenario_hash"], "repeat": repeat,
+            "source": record.get("source", "scenario"), "scenario_type": record["scenario_type"],
+            "enrichment_level": record["enrichment_level"], "truth_low": truth.risk_range.low,
+            "truth_high": truth.risk_range.high, "truth_level": truth.level, "truth_alert": truth.should_trigger_alert,
+            "prompt": prompts[i], "model_id": model_id, **labels,
         }
         if isinstance(outcome, str):
             transport_errors += 1
@@ -190,6 +226,8 @@ def evaluate_template(
     df = pd.DataFrame(out, columns=list(EVALUATION_COLUMNS))
     df["risk_score"] = df["risk_score"].astype("Int16")
     df["ceiling_score"] = df["ceiling_score"].astype("int16")
+    for c in ("repeat", "truth_low", "truth_high"):
+        df[c] = df[c].astype("int16")
     for c in ("latency_s",):
         df[c] = df[c].astype("float64")
     for c in ("prompt_tokens", "completion_tokens"):

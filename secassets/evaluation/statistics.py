@@ -71,6 +71,18 @@ def wilcoxon_p(a: Sequence[float], b: Sequence[float]) -> float:
     return float(wilcoxon(diffs, zero_method="zsplit").pvalue)
 
 
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the order given (step-down, monotone, capped at 1)."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     """Wilson score interval of a rate (95% by default); (0, 1) when n is 0."""
     if n == 0:

@@ -24,6 +24,7 @@ REASONING_MAX = 500
 ACTION_MAX = 160
 LIST_ITEMS_MAX = 5
 LIST_ITEM_MAX = 60
+PLAIN_TEXT = r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$"  # printable ASCII but " and \\: never escaped in JSON
 # The risk scheme as the prompts state it, read from secassets.risk (the prompt text is part of every cache key).
 SCORE_FIELD = f"risk_score ({MIN_SCORE}-{MAX_SCORE})"
 LEVEL_FIELD = f"risk_level ({'|'.join(RISK_LEVELS)})"
@@ -285,16 +286,20 @@ class PromptTemplate:
         )
 
     def answer_schema(self) -> dict[str, Any]:
-        """JSON schema of the answer, strings bounded so generation always ends."""
-        string_list = {"type": "array", "maxItems": LIST_ITEMS_MAX, "items": {"type": "string", "minLength": 1, "maxLength": LIST_ITEM_MAX}}
+        """JSON schema of the answer: strings bounded and printable ASCII without quotes or backslashes, so no
+        escape is ever needed and every token is at least one character (see answer_token_budget)."""
+        def text(max_length: int) -> dict[str, Any]:
+            return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PLAIN_TEXT}
+
+        string_list = {"type": "array", "maxItems": LIST_ITEMS_MAX, "items": text(LIST_ITEM_MAX)}
         properties: dict[str, Any] = {
             "risk_score": {"type": "integer", "minimum": MIN_SCORE, "maximum": MAX_SCORE},
             "risk_level": {"type": "string", "enum": list(RISK_LEVELS)},
-            "summary": {"type": "string", "minLength": 1, "maxLength": SUMMARY_MAX},
-            "reasoning": {"type": "string", "minLength": 1, "maxLength": REASONING_MAX},
+            "summary": text(SUMMARY_MAX),
+            "reasoning": text(REASONING_MAX),
         }
         extra = {
-            "recommended_action": {"type": "string", "minLength": 1, "maxLength": ACTION_MAX},
+            "recommended_action": text(ACTION_MAX),
             "entities": string_list,
             "flags": string_list,
             "confidence_factors": string_list,
@@ -308,6 +313,23 @@ class PromptTemplate:
             # llguidance: compact JSON, so a small model cannot pad with whitespace up to the token limit
             "x-guidance": {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"},
         }
+
+    def answer_token_budget(self) -> int:
+        """Characters of the longest answer the schema admits (compact JSON, every string at its maximum).
+
+        A token is at least one character of plain ASCII, so an n_predict of this never cuts an answer.
+        """
+        def longest(prop: dict[str, Any]) -> int:
+            if "enum" in prop:
+                return max(len(json.dumps(v)) for v in prop["enum"])
+            if prop["type"] == "integer":
+                return max(len(str(prop["minimum"])), len(str(prop["maximum"])))
+            if prop["type"] == "string":
+                return prop["maxLength"] + 2
+            items = prop["maxItems"]
+            return 2 + items * longest(prop["items"]) + max(0, items - 1)
+        props = self.answer_schema()["properties"]
+        return 2 + sum(len(json.dumps(k)) + 1 + longest(v) for k, v in props.items()) + len(props) - 1
 
 
 TEMPLATES: dict[str, PromptTemplate] = {

@@ -1,18 +1,102 @@
 import pandas as pd
+import pytest
 
-from secassets.evaluation.leaderboard import evaluations_fingerprint
+from secassets.evaluation.leaderboard import (
+    answer_variety,
+    best_statement,
+    build_leaderboard,
+    chance_levels,
+    evaluations_fingerprint,
+    mixing_problems,
+    size_note,
+    verdict,
+)
+from secassets.evaluation.statistics import holm, wilson_interval
+from secassets_tests.evaluation.eval_frames import eval_frame
 
 
-def _frame(score=40):
-    df = pd.DataFrame({"scenario_hash": ["a", "b"], "parse_ok": [True, False], "risk_score": [score, None],
-                       "raw_output": ['{"risk_score": 40}', None]})
-    df["risk_score"] = df["risk_score"].astype("Int16")
-    return df
+def test_wilson_against_hand_computed_values():
+    low, high = wilson_interval(1, 18)  # p = 1/18, z = 1.96
+    assert low == pytest.approx(0.00989, abs=1e-4) and high == pytest.approx(0.2576, abs=1e-4)
+    low, high = wilson_interval(18, 18)
+    assert high == 1.0 and low == pytest.approx(0.8241, abs=1e-4)
+
+
+def test_holm_against_hand_computed_values():
+    assert holm([0.01, 0.04, 0.03, 0.2]) == pytest.approx([0.04, 0.09, 0.09, 0.2])
+    assert holm([]) == []
+
+
+def test_chance_is_the_best_constant_answer():
+    df = pd.concat([eval_frame("basic", [True] * 3, truth=(0, 10)), eval_frame("basic", [True] * 2, truth=(40, 50))])
+    chance = chance_levels(df)
+    assert chance["in_range_accuracy"] == pytest.approx(3 / 5)  # a constant in 0-10 hits three of five
+    assert chance["alert_accuracy"] == 1.0 and chance["key_point_recall"] == 0.0
+    assert chance["mean_deviation"] == pytest.approx(2 * 30 / 5)  # answering 10: two rows 30 points off
+
+
+def test_verdicts_in_words():
+    assert verdict(0.3, 0.1, 0.5, 0.3, 0.9) == "at chance"
+    assert verdict(0.1, 0.05, 0.2, 0.5, 0.9) == "below chance"
+    assert verdict(0.7, 0.6, 0.8, 0.3, 0.9) == "closes 67% of the gap from chance to the ceiling"
+    assert verdict(10.0, 8.0, 12.0, 30.0, 0.0, higher_is_better=False) == "closes 67% of the gap from chance to the ceiling"
+
+
+def test_board_shows_chance_ceiling_and_normalized_score_and_says_at_chance():
+    constant = eval_frame("basic", [True] * 6 + [False] * 12, scores=[45] * 18, truth=(40, 50))
+    board = build_leaderboard({"basic": constant})
+    ir = board["templates"]["basic"]["in_range_accuracy"]
+    assert ir["chance"] == 1.0 and ir["ceiling"] == 1.0  # every truth is 40-50: a constant 45 is always right
+    metric = board["templates"]["basic"]["alert_accuracy"]
+    assert metric["chance"] == 1.0 and metric["verdict"] == "at chance"
+    assert board["constant_answers"] == ["basic"] and "smoke size" in board["size"]
+
+
+def test_a_best_template_is_named_only_when_it_beats_the_runner_up_significantly():
+    strong = eval_frame("vision", [True] * 20)
+    weak = eval_frame("basic", [False] * 20)
+    close = eval_frame("enriched", [True] * 19 + [False])
+    board = build_leaderboard({"vision": strong, "basic": weak})
+    assert board["best"].startswith("vision is best")
+    board = build_leaderboard({"vision": strong, "enriched": close})
+    assert board["best"].startswith("the data show no difference between vision and enriched")
+    assert best_statement(["basic"], {}, []) == "only basic was evaluated"
+
+
+def test_answers_that_do_not_vary_are_named():
+    varied = eval_frame("basic", [True, False] * 5, scores=[5, 15, 35, 45, 65, 75, 90, 95, 20, 50])
+    assert not answer_variety(varied)["constant"]
+    assert answer_variety(eval_frame("basic", [True] * 10, scores=[45] * 10))["constant"]
+
+
+def test_stability_over_repeats():
+    repeats = [eval_frame("basic", [True, True, False, False], scores=[45, 45, 90, 90], repeat=0),
+               eval_frame("basic", [True, False, False, True], scores=[45, 90, 90, 45], repeat=1),
+               eval_frame("basic", [True, True, False, False], scores=[45, 45, 90, 90], repeat=2)]
+    board = build_leaderboard({"basic": pd.concat(repeats, ignore_index=True)})
+    stab = board["templates"]["basic"]["stability"]
+    assert stab["repeats"] == 3 and board["templates"]["basic"]["rows"] == 4  # only repeat 0 is ranked
+    assert stab["in_range_agreement"] == pytest.approx((1 + 2 / 3 + 1 + 2 / 3) / 4, abs=1e-4)
+    assert stab["fully_stable_share"] == 0.5
+
+
+def test_partitions_from_other_models_or_sets_are_not_mixed():
+    ok = {"basic": eval_frame("basic", [True]), "vision": eval_frame("vision", [True])}
+    assert mixing_problems(ok) == []
+    other = {"basic": eval_frame("basic", [True]), "vision": eval_frame("vision", [True], model="other")}
+    [problem] = mixing_problems(other)
+    assert problem.startswith("model_id differs") and "vision: other" in problem
+    budget = {"basic": eval_frame("basic", [True]), "vision": eval_frame("vision", [True], settings=(
+        '{"n_predict":900,"repeats":1,"seed":42,"temperature":0.0,"thinking":false}'))}
+    assert mixing_problems(budget) == []  # each template's answer budget differs by design
+
+
+def test_size_note():
+    assert size_note(18).startswith("smoke size: 18 scenarios")
+    assert size_note(96).startswith("96 scenarios per template")
 
 
 def test_fingerprint_depends_on_content_only():
-    assert evaluations_fingerprint({"basic": _frame(), "enriched": _frame()}) == evaluations_fingerprint(
-        {"enriched": _frame(), "basic": _frame()}
-    )
-    assert evaluations_fingerprint({"basic": _frame()}) != evaluations_fingerprint({"basic": _frame(41)})
-    assert evaluations_fingerprint({"basic": _frame()}) != evaluations_fingerprint({"enriched": _frame()})
+    a, b = eval_frame("basic", [True, False]), eval_frame("enriched", [True, False])
+    assert evaluations_fingerprint({"basic": a, "enriched": b}) == evaluations_fingerprint({"enriched": b, "basic": a})
+    assert evaluations_fingerprint({"basic": a}) != evaluations_fingerprint({"basic": eval_frame("basic", [True, True])})

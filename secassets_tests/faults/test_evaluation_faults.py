@@ -199,7 +199,7 @@ def test_the_cache_key_changes_with_everything_that_changes_an_answer():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("evaluation_size", -3), ("evaluation_size", 0), ("seed", -1), ("seed", 2**32), ("n_predict", 0),
+    [("evaluation_size", -3), ("evaluation_size", 0), ("seed", -1), ("seed", 2**32), ("n_predict", -1),
      ("temperature", float("inf")), ("temperature", float("nan")), ("temperature", 2.5),
      ("edge_cases_per_family", -2), ("max_transport_error_share", 1.5)],
 )

@@ -1,47 +1,60 @@
-"""Regression check: each template's in-range accuracy and parse rate against the previous leaderboard."""
+"""Checks on the leaderboard: regressions against the pinned baseline, and answers that do not read the prompt."""
 
-import json
 from typing import Any
 
 import dagster as dg
 
-from secassets.defs.resources.local_files import LocalFiles
-from secassets.evaluation.leaderboard import RegressionThresholds, find_regressions
+from secassets.evaluation.leaderboard import CONSTANT_SHARE
 from secassets.storage.markdown import markdown_table
 
 
-def regression_result(current: dict[str, Any], previous: dict[str, Any] | None) -> dg.AssetCheckResult:
-    """ERROR when a drop exceeds what the previous CI allows, WARN for smaller drops above warn_drop."""
-    if previous is None:
-        return dg.AssetCheckResult(passed=True, metadata={"note": "no previous leaderboard to compare with"})
-    thresholds = RegressionThresholds.model_validate(current.get("thresholds", {}))
-    findings = find_regressions(previous, current, thresholds)
-    rows = []
-    for template, now in current["templates"].items():
-        before = previous.get("templates", {}).get(template)
-        for metric in ("in_range_accuracy", "parse_rate"):
-            rows.append({"template": template, "metric": metric,
-                         "before": None if before is None else before[metric]["mean"], "after": now[metric]["mean"]})
-    errors = [f for f in findings if f["severity"] == "ERROR"]
+def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
+    """ERROR for a significant regression against the pinned baseline, WARN for a non-significant drop of a few
+    rows; a template that is not comparable (model, evaluation set or settings differ) is reported, never judged."""
+    baseline = board.get("baseline") or {}
+    if not baseline.get("pinned"):
+        return dg.AssetCheckResult(passed=True, metadata={
+            "note": f"no baseline pinned under data/baselines/{baseline.get('name', 'default')}/: run the "
+                    "promote_baseline job to pin the current leaderboard"})
+    verdicts = baseline["verdicts"]
+    rows = [{"template": t, "verdict": v["verdict"], "detail": v.get("detail", ""), "rows": v.get("n", ""),
+             "changed_rows": v.get("changed_rows", "")} for t, v in verdicts.items()]
+    severities = {v.get("severity") for v in verdicts.values()}
+    not_comparable = [t for t, v in verdicts.items() if v["verdict"] == "not comparable"]
     return dg.AssetCheckResult(
-        passed=not findings,
-        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        passed=not severities & {"ERROR", "WARN"},
+        severity=dg.AssetCheckSeverity.ERROR if "ERROR" in severities else dg.AssetCheckSeverity.WARN,
         metadata={
-            "before_after": dg.MetadataValue.md(markdown_table(rows, ["template", "metric", "before", "after"])),
-            "regressions": dg.MetadataValue.md(
-                markdown_table(findings, ["template", "metric", "before", "after", "drop", "allowed", "severity"]) if findings else "none"
-            ),
-            "previous_evaluations_fingerprint": str(previous.get("evaluations_fingerprint", "")),
+            "baseline": baseline["name"],
+            "verdicts": dg.MetadataValue.md(markdown_table(rows, ["template", "verdict", "detail", "rows", "changed_rows"])),
+            "not_comparable": ", ".join(not_comparable) or "none",
+            "regressions": ", ".join(t for t, v in verdicts.items() if v.get("severity") == "ERROR") or "none",
         },
     )
 
 
 @dg.asset_check(
     asset="template_leaderboard",
-    description="Fails (ERROR) when a template's in-range accuracy or parse rate fell by more than the previous "
-    "leaderboard's 95% CI allows (+ error_margin); WARN for smaller drops above warn_drop.",
+    description="Compares every template row by row with the pinned baseline (data/baselines/<baseline>/) on the same "
+    "scenarios: ERROR when in-range or parse successes fall significantly (exact McNemar) or deviation rises "
+    "(Wilcoxon); WARN for a non-significant net loss of warn_rows or more. Keeps failing until a new baseline is "
+    "pinned (promote_baseline job). Runs on another model, evaluation set or settings are 'not comparable', not judged.",
 )
-def template_regression(template_leaderboard: dict[str, Any], local_files: LocalFiles) -> dg.AssetCheckResult:
-    path = local_files.path("template_leaderboard", "previous.json")
-    previous = json.loads(path.read_text()) if path.exists() else None
-    return regression_result(template_leaderboard, previous)
+def template_regression(template_leaderboard: dict[str, Any]) -> dg.AssetCheckResult:
+    return regression_result(template_leaderboard)
+
+
+@dg.asset_check(
+    asset="template_leaderboard",
+    description=f"WARN when a template's answers barely vary: more than {CONSTANT_SHARE:.0%} share one risk score or "
+    "one level. The model is then not reading the prompt, and its score is what a constant answer gets.",
+)
+def template_constant_answers(template_leaderboard: dict[str, Any]) -> dg.AssetCheckResult:
+    rows = [{"template": t, **{k: v for k, v in s["answers"].items()}} for t, s in template_leaderboard["templates"].items()]
+    constant = template_leaderboard.get("constant_answers", [])
+    return dg.AssetCheckResult(
+        passed=not constant, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"constant_templates": ", ".join(constant) or "none",
+                  "answers": dg.MetadataValue.md(markdown_table(rows, ["template", "answers", "top_score", "top_score_share",
+                                                                       "top_level", "top_level_share", "constant"]))},
+    )

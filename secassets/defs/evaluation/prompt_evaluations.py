@@ -23,8 +23,11 @@ from secassets.defs.resources.local_files import LocalFiles
 from secassets.evaluation.ceilings import calibrate
 from secassets.evaluation.runner import (
     EvaluationSettings,
+    combine_stats,
     evaluate_template,
     evaluation_set,
+    evaluation_set_fingerprint,
+    settings_label,
     transport_error_failure,
 )
 from secassets.evaluation.statistics import evaluation_summary
@@ -33,6 +36,9 @@ from secassets.llm.cache import ResponseCache
 from secassets.llm.completion import Completion
 from secassets.llm.server import LlamaServerError
 from secassets.storage.markdown import markdown_table
+
+THINKING_N_PREDICT = 2048  # with thinking on there is no schema to bound the answer
+
 
 
 class PromptEvaluationParams(dg.Config):
@@ -45,7 +51,14 @@ class PromptEvaluationParams(dg.Config):
     seed: int = Field(
         default=42, ge=0, le=2**32 - 1, description="Seed of the evaluation sample and of the server's sampling, 0-2^32-1."
     )
-    n_predict: int = Field(default=400, ge=16, le=8192, description="Token limit of each answer, 16-8192.")
+    n_predict: int = Field(
+        default=0, ge=0, le=8192, description="Token limit of each answer, 16-8192; 0 = per template, the longest answer "
+        f"its schema admits (so no row is cut by design); with thinking on, 0 = {THINKING_N_PREDICT}.",
+    )
+    repeats: int = Field(
+        default=1, ge=1, le=10, description="Samples per prompt, 1-10 (seeds seed, seed+1, ...; each cached); with "
+        "temperature > 0 the leaderboard reports how stable each scenario's answer is.",
+    )
     temperature: float = Field(
         default=0.0, ge=0.0, le=2.0, allow_inf_nan=False, description="Sampling temperature, 0-2 (0 = deterministic)."
     )
@@ -76,9 +89,9 @@ def prompt_evaluations(
     llm: LlamaServerResource,
     local_files: LocalFiles,
 ) -> Any:
-    settings = EvaluationSettings(n_predict=config.n_predict, temperature=config.temperature, seed=config.seed, thinking=config.thinking)
     per_family = None if config.edge_cases_per_family < 0 else config.edge_cases_per_family
     rows = evaluation_set(scenarios, enrichment_edge_cases, config.evaluation_size, config.seed, per_family)
+    fingerprint = evaluation_set_fingerprint(rows)
     cache = ResponseCache(local_files.path("prompt_evaluations", "cache"))
     model_id = llm.model_identity_or_failure()
 
@@ -97,14 +110,22 @@ def prompt_evaluations(
     summaries = []
     population = pd.concat([scenarios, enrichment_edge_cases], ignore_index=True)  # what the perfect readers know
     for key in context.partition_keys:
-        context.log.info(f"Evaluating template {key} on {len(rows)} scenarios")
+        template = TEMPLATES[key]
+        n_predict = config.n_predict or (THINKING_N_PREDICT if config.thinking else template.answer_token_budget())
+        settings = EvaluationSettings(n_predict=max(16, n_predict), temperature=config.temperature, seed=config.seed,
+                                      thinking=config.thinking)
+        labels = {"evaluation_set": fingerprint, "settings": settings_label(settings, config.repeats)}
+        calibration = calibrate(population, template)
+        context.log.info(f"Evaluating template {key} on {len(rows)} scenarios x {config.repeats} repeat(s), "
+                         f"n_predict {settings.n_predict}")
         try:
-            df, stats = evaluate_template(
-                TEMPLATES[key], rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id, settings=settings,
-                calibration=calibrate(population, TEMPLATES[key]),
-            )
+            parts = [evaluate_template(template, rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id,
+                                       settings=settings, calibration=calibration, repeat=r, labels=labels)
+                     for r in range(config.repeats)]
         except LlamaServerError as exc:
             raise dg.Failure(description=str(exc)) from None
+        df = pd.concat([d for d, _ in parts], ignore_index=True)
+        stats = combine_stats([st for _, st in parts])
         failure = transport_error_failure(key, stats, config.max_transport_error_share)
         if failure is not None:  # raised before returning: the IO manager writes nothing, earlier files stay
             raise dg.Failure(description=failure, metadata={

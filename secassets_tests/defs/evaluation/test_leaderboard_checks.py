@@ -1,39 +1,39 @@
-import pytest
-
-from secassets.defs.evaluation.leaderboard_checks import regression_result
-
-pytestmark = pytest.mark.integration
-
-
-def _board(in_range, ci_low, parse=1.0):
-    rate = lambda m, lo: {"mean": m, "ci_low": lo, "ci_high": min(1.0, m + (m - lo)), "n": 40}
-    return {
-        "evaluations_fingerprint": "f",
-        "thresholds": {"error_margin": 0.0, "warn_drop": 0.02},
-        "templates": {"basic": {"in_range_accuracy": rate(in_range, ci_low), "parse_rate": rate(parse, parse - 0.02)}},
-    }
+from secassets.defs.evaluation.leaderboard_checks import regression_result, template_constant_answers
+from secassets.evaluation.baselines import RegressionThresholds, compare_with_baseline
+from secassets.evaluation.leaderboard import build_leaderboard
+from secassets_tests.evaluation.eval_frames import eval_frame
 
 
-def test_no_previous_leaderboard_passes():
-    assert regression_result(_board(0.5, 0.4), None).passed
+def _board(current, baseline):
+    board = build_leaderboard(current)
+    board["baseline"] = {"name": "default", "pinned": baseline is not None, "verdicts":
+                         compare_with_baseline(baseline, current, RegressionThresholds()) if baseline else {}}
+    return board
 
 
-def test_unchanged_or_better_passes():
-    assert regression_result(_board(0.62, 0.5), _board(0.6, 0.45)).passed
+def test_no_pinned_baseline_passes_and_says_how_to_pin_one():
+    result = regression_result(_board({"basic": eval_frame("basic", [True] * 18)}, None))
+    assert result.passed and "promote_baseline" in result.metadata["note"].value
 
 
-def test_planted_large_drop_is_an_error():
-    result = regression_result(_board(0.3, 0.2), _board(0.6, 0.45))
-    assert not result.passed and result.severity.value == "ERROR"
-    assert "in_range_accuracy" in result.metadata["regressions"].value
-    assert "0.6" in result.metadata["before_after"].value
+def test_a_regression_against_the_baseline_is_an_error_on_every_run():
+    baseline = {"basic": eval_frame("basic", [True] * 18)}
+    current = {"basic": eval_frame("basic", [True] * 9 + [False] * 9)}
+    for _ in range(2):  # the baseline is pinned, not overwritten: the regression stays caught
+        result = regression_result(_board(current, baseline))
+        assert not result.passed and result.severity.value == "ERROR"
+        assert result.metadata["regressions"].value == "basic"
 
 
-def test_small_drop_within_the_ci_warns():
-    result = regression_result(_board(0.55, 0.45), _board(0.6, 0.45))
-    assert not result.passed and result.severity.value == "WARN"
+def test_not_comparable_is_reported_never_judged():
+    baseline = {"basic": eval_frame("basic", [True] * 18, model="nemotron-a")}
+    current = {"basic": eval_frame("basic", [False] * 18, model="nemotron-b")}
+    result = regression_result(_board(current, baseline))
+    assert result.passed and result.metadata["not_comparable"].value == "basic"
+    assert "model_id: nemotron-a -> nemotron-b" in result.metadata["verdicts"].value
 
 
-def test_parse_rate_drop_is_caught():
-    result = regression_result(_board(0.6, 0.45, parse=0.7), _board(0.6, 0.45, parse=1.0))
-    assert not result.passed and "parse_rate" in result.metadata["regressions"].value
+def test_constant_answers_warn():
+    board = build_leaderboard({"basic": eval_frame("basic", [True] * 10, scores=[45] * 10)})
+    result = template_constant_answers(board)
+    assert not result.passed and result.severity.value == "WARN" and result.metadata["constant_templates"].value == "basic"

@@ -1,0 +1,47 @@
+"""promote_baseline: a person's decision to accept the current leaderboard as the new normal.
+
+Pins data/template_leaderboard.json and the ranked templates' result files under
+data/baselines/<name>/ (atomically: the old baseline stays until the new one is complete). The
+regression check compares every later leaderboard with it, row by row, until it is pinned again.
+"""
+
+import json
+
+import dagster as dg
+from pydantic import Field, field_validator
+
+from secassets.defs.evaluation.template_leaderboard import BASELINES_DIR
+from secassets.defs.resources.local_files import LocalFiles
+from secassets.evaluation.baselines import check_name, pin_baseline
+
+
+class PromoteBaselineParams(dg.Config):
+    name: str = Field(default="default", description="Baseline name: 1-40 characters a-z, 0-9, _ or -.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)
+
+
+@dg.op(description="Pin the current leaderboard and its per-row results as the baseline the regression check uses.")
+def pin_current_leaderboard(context: dg.OpExecutionContext, config: PromoteBaselineParams, local_files: LocalFiles) -> None:
+    board_path = local_files.path("template_leaderboard.json")
+    if not board_path.is_file():
+        raise dg.Failure(f"{board_path} does not exist: materialize template_leaderboard first, then pin it")
+    board = json.loads(board_path.read_text())
+    try:
+        dest = pin_baseline(board_path, local_files.path("prompt_evaluations"), list(board["ranking"]),
+                            local_files.path(BASELINES_DIR, config.name))
+    except FileNotFoundError as exc:
+        raise dg.Failure(str(exc)) from None
+    context.add_output_metadata({"baseline": config.name, "path": dg.MetadataValue.path(str(dest)),
+                                 "templates": ", ".join(board["ranking"]), "model": board.get("model_id", ""),
+                                 "evaluations_fingerprint": board.get("evaluations_fingerprint", "")})
+    context.log.info(f"Pinned baseline {config.name!r} at {dest}: {', '.join(board['ranking'])}")
+
+
+@dg.job(description="Accept the current template leaderboard as the baseline (launch it from the UI after reviewing "
+        "a regression); the regression check compares with it until it is pinned again.")
+def promote_baseline() -> None:
+    pin_current_leaderboard()

@@ -1,0 +1,117 @@
+"""Pinned baselines: a leaderboard and its per-row results frozen under data/baselines/<name>/.
+
+A regression is judged row by row against the pinned baseline on the same scenarios (exact McNemar
+on in range and on parse, Wilcoxon on deviation), so it keeps failing on every run until a person
+pins a new baseline. Runs that differ in model, evaluation set or settings are reported as not
+comparable, never judged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from secassets.evaluation.leaderboard import ranked_rows
+from secassets.evaluation.runner import COMPARABILITY_COLUMNS
+from secassets.evaluation.statistics import mcnemar_p, wilcoxon_p
+from secassets.storage.files import write_text
+
+BASELINE_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+LEADERBOARD_FILE: Final = "leaderboard.json"
+EVALUATIONS_DIR: Final = "evaluations"
+
+
+class RegressionThresholds(BaseModel):
+    """When a change against the baseline is an ERROR (significant) or a WARN (a few rows, not significant)."""
+
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0, allow_inf_nan=False,
+                         description="Significance level of the paired tests (exact McNemar, Wilcoxon).")
+    warn_rows: int = Field(default=2, ge=1, le=100_000,
+                           description="Net rows lost (in range or parsed) that warn when not significant.")
+
+
+def check_name(name: str) -> str:
+    if not BASELINE_NAME.match(name):
+        raise ValueError(f"baseline name {name!r}: use 1-40 characters a-z, 0-9, _ or -, starting with a letter or digit")
+    return name
+
+
+def pin_baseline(board_path: Path, evaluations_dir: Path, templates: list[str], dest: Path) -> Path:
+    """Copy the leaderboard and the ranked templates' result files to dest, atomically (all or nothing)."""
+    missing = [t for t in templates if not (evaluations_dir / f"{t}.parquet").is_file()]
+    if not board_path.is_file() or missing:
+        raise FileNotFoundError(f"nothing to pin: {board_path if not board_path.is_file() else ''} missing "
+                                f"{', '.join(missing)}; materialize prompt_evaluations and template_leaderboard first")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+    (staging / EVALUATIONS_DIR).mkdir()
+    shutil.copy2(board_path, staging / LEADERBOARD_FILE)
+    for t in templates:
+        shutil.copy2(evaluations_dir / f"{t}.parquet", staging / EVALUATIONS_DIR / f"{t}.parquet")
+    write_text(staging / "pinned.json", json.dumps({"templates": templates}, sort_keys=True))
+    old = dest.with_name(f".{dest.name}.replaced")
+    if dest.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dest, old)
+    os.replace(staging, dest)
+    shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+
+def load_baseline(dest: Path) -> dict[str, pd.DataFrame] | None:
+    """The pinned per-row results by template, or None when nothing is pinned under dest."""
+    folder = dest / EVALUATIONS_DIR
+    if not folder.is_dir():
+        return None
+    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def _identity(df: pd.DataFrame) -> dict[str, str]:
+    return {c: ", ".join(sorted({str(v) for v in df[c]})) if c in df else "unrecorded" for c in COMPARABILITY_COLUMNS}
+
+
+def compare_template(before: pd.DataFrame, after: pd.DataFrame, thresholds: RegressionThresholds) -> dict[str, Any]:
+    """The verdict for one template: not comparable, regression (ERROR), drop (WARN) or ok."""
+    was, now = _identity(before), _identity(after)
+    differs = [f"{c}: {was[c]} -> {now[c]}" for c in COMPARABILITY_COLUMNS if was[c] != now[c]]
+    if differs:
+        return {"verdict": "not comparable", "severity": None, "detail": "; ".join(differs)}
+    b, a = ranked_rows(before).set_index("scenario_hash"), ranked_rows(after).set_index("scenario_hash")
+    common = b.index.intersection(a.index)
+    b, a = b.loc[common], a.loc[common]
+    out: dict[str, Any] = {"n": len(common), "detail": ""}
+    findings = []
+    for metric, column in (("in range", "in_range"), ("parsed", "parse_ok")):
+        x, y = b[column].astype(bool), a[column].astype(bool)
+        lost, gained = int((x & ~y).sum()), int((~x & y).sum())
+        p = mcnemar_p(x.tolist(), y.tolist())
+        out[f"{column}_before"], out[f"{column}_after"], out[f"{column}_p"] = int(x.sum()), int(y.sum()), round(p, 4)
+        if lost > gained and p < thresholds.alpha:
+            findings.append(("ERROR", f"{metric}: {lost} rows lost, {gained} gained (exact McNemar p = {p:.3g})"))
+        elif lost - gained >= thresholds.warn_rows:
+            findings.append(("WARN", f"{metric}: {lost - gained} rows fewer, not significant (p = {p:.3g})"))
+    dev_b, dev_a = b["deviation"].astype(float), a["deviation"].astype(float)
+    p_dev = wilcoxon_p(dev_b.tolist(), dev_a.tolist())
+    out["deviation_before"], out["deviation_after"], out["deviation_p"] = round(dev_b.mean(), 2), round(dev_a.mean(), 2), round(p_dev, 4)
+    if dev_a.mean() > dev_b.mean() and p_dev < thresholds.alpha:
+        findings.append(("ERROR", f"deviation: {dev_b.mean():.1f} -> {dev_a.mean():.1f} (Wilcoxon p = {p_dev:.3g})"))
+    out["changed_rows"] = int((b["in_range"].astype(bool) != a["in_range"].astype(bool)).sum())
+    severities = [s for s, _ in findings]
+    out["severity"] = "ERROR" if "ERROR" in severities else ("WARN" if severities else None)
+    out["verdict"] = {"ERROR": "regression", "WARN": "drop, not significant", None: "no regression"}[out["severity"]]
+    out["detail"] = "; ".join(d for _, d in findings)
+    return out
+
+
+def compare_with_baseline(baseline: dict[str, pd.DataFrame], current: dict[str, pd.DataFrame],
+                          thresholds: RegressionThresholds) -> dict[str, dict[str, Any]]:
+    """Per template in both: its verdict against the baseline."""
+    return {t: compare_template(baseline[t], current[t], thresholds) for t in sorted(set(baseline) & set(current))}

@@ -1,0 +1,62 @@
+import pytest
+
+from secassets.evaluation.baselines import (
+    RegressionThresholds,
+    check_name,
+    compare_template,
+    load_baseline,
+    pin_baseline,
+)
+from secassets_tests.evaluation.eval_frames import eval_frame
+
+T = RegressionThresholds()
+
+
+def test_a_planted_regression_is_an_error():
+    before = eval_frame("basic", [True] * 18)
+    after = eval_frame("basic", [True] * 10 + [False] * 8)
+    v = compare_template(before, after, T)
+    assert v["verdict"] == "regression" and v["severity"] == "ERROR"
+    assert v["in_range_p"] == pytest.approx(2 / 2**8, abs=1e-4) and v["changed_rows"] == 8
+
+
+def test_one_transport_error_on_a_perfect_parse_rate_is_not_an_error():
+    before = eval_frame("basic", [True] * 18)
+    after = eval_frame("basic", [True] * 18, parse=[True] * 17 + [False])
+    v = compare_template(before, after, T)
+    assert v["severity"] is None and v["verdict"] == "no regression"  # 1 row: neither significant nor >= warn_rows
+
+
+def test_a_small_drop_warns():
+    v = compare_template(eval_frame("basic", [True] * 18), eval_frame("basic", [True] * 15 + [False] * 3), T)
+    assert v["severity"] == "WARN" and "3 rows fewer" in v["detail"]
+
+
+@pytest.mark.parametrize("change", [{"model": "other-model"}, {"evaluation_set": "other-set"},
+                                    {"settings": '{"n_predict":400,"repeats":1,"seed":7,"temperature":0.0,"thinking":false}'}])
+def test_other_model_set_or_settings_are_not_comparable(change):
+    v = compare_template(eval_frame("basic", [True] * 18), eval_frame("basic", [False] * 18, **change), T)
+    assert v["verdict"] == "not comparable" and v["severity"] is None and "->" in v["detail"]
+
+
+def test_pin_is_atomic_and_replaces_the_old_baseline(tmp_path):
+    evals = tmp_path / "prompt_evaluations"
+    evals.mkdir()
+    eval_frame("basic", [True] * 3).to_parquet(evals / "basic.parquet")
+    board = tmp_path / "template_leaderboard.json"
+    board.write_text('{"ranking": ["basic"]}')
+    dest = pin_baseline(board, evals, ["basic"], tmp_path / "baselines" / "default")
+    assert set(load_baseline(dest)) == {"basic"}
+    eval_frame("basic", [False] * 3).to_parquet(evals / "basic.parquet")
+    pin_baseline(board, evals, ["basic"], dest)
+    assert not load_baseline(dest)["basic"]["in_range"].any()
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["default"]  # no staging or old folder left
+    with pytest.raises(FileNotFoundError, match="missing vision"):
+        pin_baseline(board, evals, ["basic", "vision"], dest)
+    assert load_baseline(tmp_path / "baselines" / "none") is None
+
+
+def test_baseline_names_are_checked():
+    assert check_name("nightly-2026_11") == "nightly-2026_11"
+    with pytest.raises(ValueError, match="baseline name '../x'"):
+        check_name("../x")
