@@ -95,12 +95,17 @@ def calibrate(population: pd.DataFrame, template: PromptTemplate) -> Calibration
     return Calibration(template.name, {k: _best(v) for k, v in sorted(groups.items())}, _best(truths))
 
 
-def ceiling_flags(row: Mapping[str, Any], template: PromptTemplate, calibration: Calibration) -> dict[str, Any]:
-    """The perfect reader's answer on the row and whether it is in range, at the right level, alerting right."""
-    truth, best = _truth(row), calibration.answer(row, template)
+def _flags(prefix: str, truth: GroundTruth, answer: Answer) -> dict[str, Any]:
     return {
-        "ceiling_score": best.score,
-        "ceiling_in_range": truth.risk_range.contains(best.score),
-        "ceiling_level_agreement": best.level in levels_for_range(truth.risk_range),
-        "ceiling_alert_agreement": best.alert == truth.should_trigger_alert,
+        f"{prefix}_score": answer.score,
+        f"{prefix}_in_range": truth.risk_range.contains(answer.score),
+        f"{prefix}_level_agreement": answer.level in levels_for_range(truth.risk_range),
+        f"{prefix}_alert_agreement": answer.alert == truth.should_trigger_alert,
     }
+
+
+def ceiling_flags(row: Mapping[str, Any], template: PromptTemplate, calibration: Calibration) -> dict[str, Any]:
+    """The perfect reader's answer on the row and whether it is in range, at the right level, alerting right;
+    and the same for the population's best constant answer (chance), so both are read on the same footing."""
+    truth = _truth(row)
+    return {**_flags("ceiling", truth, calibration.answer(row, template)), **_flags("chance", truth, calibration.constant)}

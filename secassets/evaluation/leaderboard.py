@@ -49,12 +49,26 @@ def _ranges(df: pd.DataFrame) -> list[RiskRange]:
     return [RiskRange(low=int(lo), high=int(hi)) for lo, hi in zip(df["truth_low"], df["truth_high"], strict=True)]
 
 
+CHANCE_COLUMNS: Final = {
+    "in_range_accuracy": "chance_in_range", "level_accuracy": "chance_level_agreement",
+    "alert_accuracy": "chance_alert_agreement",
+}
+
+
 def chance_levels(df: pd.DataFrame) -> dict[str, float]:
-    """What the best constant answer scores on these rows, per metric (a constant text recalls no key point)."""
+    """What the best constant answer scores on these rows, per metric (a constant text recalls no key point).
+
+    The constant is the scenario population's best (the chance_* columns), like the ceiling's reader; rows
+    without them fall back to the best constant for these rows themselves.
+    """
     ranges = _ranges(df)
     n = len(ranges)
     if not n:
         return {}
+    if "chance_score" in df:
+        constant = int(df["chance_score"].iloc[0])
+        return {**{m: float(df[c].astype(bool).mean()) for m, c in CHANCE_COLUMNS.items()}, "key_point_recall": 0.0,
+                "mean_deviation": sum(r.deviation(constant) for r in ranges) / n}
     scores = range(MIN_SCORE, MAX_SCORE + 1)
     alerts = df["truth_alert"].astype(bool)
     return {
@@ -85,7 +99,8 @@ def verdict(score: float | None, low: float | None, high: float | None, chance: 
 def _metric(mean: float, low: float, high: float, n: int, chance: float | None, ceiling: float | None,
             higher_is_better: bool = True) -> dict[str, Any]:
     normalized = None
-    if chance is not None and ceiling is not None and ceiling != chance:
+    gap = None if chance is None or ceiling is None else (ceiling - chance) * (1 if higher_is_better else -1)
+    if gap is not None and gap > 1e-9:  # no room above chance: a normalized score would mean nothing
         normalized = (mean - chance) / (ceiling - chance)
     return {"mean": _rounded(mean), "ci_low": _rounded(low), "ci_high": _rounded(high), "n": n,
             "chance": _rounded(chance), "ceiling": _rounded(ceiling), "normalized": _rounded(normalized),

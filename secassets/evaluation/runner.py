@@ -40,12 +40,13 @@ EVALUATION_COLUMNS = (
     "truth_low", "truth_high", "truth_level", "truth_alert", "prompt", "raw_output", "thinking",
     "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
     "key_point_recall", "ceiling_score", "ceiling_in_range", "ceiling_level_agreement", "ceiling_alert_agreement",
-    "latency_s", "prompt_tokens", "completion_tokens", "error", "model_id", "evaluation_set", "settings",
+    "chance_score", "chance_in_range", "chance_level_agreement", "chance_alert_agreement", "latency_s", "prompt_tokens", "completion_tokens", "error", "model_id", "evaluation_set", "settings",
 )
 # Comparability: a row records the model that answered, the evaluation set it belongs to and the sampling
 # settings; rows that differ in any of them are never ranked or judged against each other.
 COMPARABILITY_COLUMNS = ("model_id", "evaluation_set", "settings")
-# ceiling_*: what a perfect reader of the template's inputs scores on the row (secassets.evaluation.ceilings).
+# ceiling_*: what a perfect reader of the template's inputs scores on the row; chance_*: what the scenario
+# population's best constant answer scores on it (secassets.evaluation.ceilings).
 # Whether an answer came from the cache is a fact about a run, not about the answer: it goes into
 # EvaluationStats and the run's metadata, so an unchanged re-run writes byte-identical rows.
 
@@ -226,6 +227,7 @@ def evaluate_template(
     df = pd.DataFrame(out, columns=list(EVALUATION_COLUMNS))
     df["risk_score"] = df["risk_score"].astype("Int16")
     df["ceiling_score"] = df["ceiling_score"].astype("int16")
+    df["chance_score"] = df["chance_score"].astype("int16")
     for c in ("repeat", "truth_low", "truth_high"):
         df[c] = df[c].astype("int16")
     for c in ("latency_s",):

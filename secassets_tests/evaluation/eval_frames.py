@@ -26,7 +26,8 @@ def eval_frame(template: str, in_range: list[bool], *, scores: list[int | None] 
             "in_range": bool(in_range[i] and parse[i]), "deviation": 0.0 if in_range[i] and parse[i] else 40.0,
             "level_agreement": bool(in_range[i] and parse[i]), "alert_agreement": bool(parse[i]),
             "key_point_recall": 0.5 if parse[i] else 0.0, "ceiling_score": 45, "ceiling_in_range": ceiling,
-            "ceiling_level_agreement": ceiling, "ceiling_alert_agreement": True, "latency_s": 1.0,
+            "ceiling_level_agreement": ceiling, "ceiling_alert_agreement": True, "chance_score": 45,
+            "chance_in_range": True, "chance_level_agreement": True, "chance_alert_agreement": True, "latency_s": 1.0,
             "prompt_tokens": 100, "completion_tokens": 50, "error": None if parse[i] else "transport error: boom",
             "model_id": model, "evaluation_set": evaluation_set, "settings": settings,
         })

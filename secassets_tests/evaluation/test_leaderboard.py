@@ -27,8 +27,17 @@ def test_holm_against_hand_computed_values():
     assert holm([]) == []
 
 
-def test_chance_is_the_best_constant_answer():
+def test_chance_is_the_population_constant_read_on_these_rows():
     df = pd.concat([eval_frame("basic", [True] * 3, truth=(0, 10)), eval_frame("basic", [True] * 2, truth=(40, 50))])
+    df["chance_in_range"] = [False, False, False, True, True]  # the population's constant is 45
+    chance = chance_levels(df)
+    assert chance["in_range_accuracy"] == pytest.approx(2 / 5)
+    assert chance["mean_deviation"] == pytest.approx(3 * 35 / 5)  # 45 is 35 points above 0-10
+
+
+def test_without_population_columns_chance_is_the_best_constant_for_these_rows():
+    df = pd.concat([eval_frame("basic", [True] * 3, truth=(0, 10)), eval_frame("basic", [True] * 2, truth=(40, 50))])
+    df = df.drop(columns=[c for c in df if c.startswith("chance_")])
     chance = chance_levels(df)
     assert chance["in_range_accuracy"] == pytest.approx(3 / 5)  # a constant in 0-10 hits three of five
     assert chance["alert_accuracy"] == 1.0 and chance["key_point_recall"] == 0.0
@@ -100,3 +109,10 @@ def test_fingerprint_depends_on_content_only():
     a, b = eval_frame("basic", [True, False]), eval_frame("enriched", [True, False])
     assert evaluations_fingerprint({"basic": a, "enriched": b}) == evaluations_fingerprint({"enriched": b, "basic": a})
     assert evaluations_fingerprint({"basic": a}) != evaluations_fingerprint({"basic": eval_frame("basic", [True, True])})
+
+
+def test_no_normalized_score_when_the_ceiling_is_not_above_chance():
+    df = eval_frame("basic", [False] * 18, ceiling=False)  # ceiling 0, chance 1 (constant 45 always right)
+    ir = build_leaderboard({"basic": df})["templates"]["basic"]["in_range_accuracy"]
+    assert ir["ceiling"] == 0.0 and ir["chance"] == 1.0 and ir["normalized"] is None
+    assert ir["verdict"] == "below chance"

@@ -79,3 +79,26 @@ def test_templates_reveal_more_as_they_grow_and_only_known_fields():
     assert set().union(*reveals) <= set(OBSERVATION_FIELDS)
     assert "behaviour" not in TEMPLATES["full_enriched"].reveals and "behaviour" in TEMPLATES["vision"].reveals
     assert TEMPLATES["model_zoo"].reveals == frozenset(OBSERVATION_FIELDS)
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_the_answer_budget_is_the_longest_answer_the_schema_admits(name):
+    """n_predict 0 gives each template this budget: no answer the schema admits is cut at the token limit."""
+    import json
+
+    template = TEMPLATES[name]
+    schema = template.answer_schema()
+
+    def longest(prop):
+        if "enum" in prop:
+            return max(prop["enum"], key=len)
+        if prop["type"] == "integer":
+            return prop["maximum"]
+        if prop["type"] == "string":
+            return "x" * prop["maxLength"]
+        return [longest(prop["items"])] * prop["maxItems"]
+
+    answer = json.dumps({k: longest(v) for k, v in schema["properties"].items()}, separators=(",", ":"))
+    assert len(answer) == template.answer_token_budget()
+    plain = re.compile(schema["properties"]["summary"]["pattern"])
+    assert plain.match("Person at the door at 02:00; alert!") and not plain.match('a "quote"') and not plain.match("a\\b")
