@@ -36,7 +36,7 @@ def fresh_server() -> ManagedLlamaServer:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 16
     template = TEMPLATES[sys.argv[2] if len(sys.argv) > 2 else "enriched"]
-    settings = EvaluationSettings()  # the asset's defaults (n_predict 400, temperature 0)
+    settings = EvaluationSettings()  # n_predict 400, temperature 0 (the asset gives each template its answer budget)
     with tempfile.TemporaryDirectory() as tmp:
         spec = SamplerSpec(num_scenarios=200)
         df = generate_scenarios(spec, write_sampler_yaml(sampler_config_builder(spec), Path(tmp) / "s.yaml"), Path(tmp) / "w").scenarios
