@@ -56,6 +56,11 @@ def test_an_unchanged_run_passes_against_its_own_baseline(pinned):
     check = _regression(result)
     assert check.passed and "no regression" in check.metadata["verdicts"].value
     assert (pinned / "baselines" / "default" / "leaderboard.json").is_file()
+    report = (pinned / "template_leaderboard" / "report.html").read_text()
+    assert "Against the pinned baseline" in report and "only where templates disagree" in report and "<details>" in report
+    meta = result.asset_materializations_for_node("template_leaderboard")[-1].metadata
+    assert "| scenario | type | truth | basic | changed |" in meta["side_by_side"].value
+    assert any(word in meta["leaderboard"].value for word in ("at chance", "below chance", "closes"))
 
 
 def test_a_planted_regression_fails_on_two_consecutive_runs_until_re_pinned(pinned):

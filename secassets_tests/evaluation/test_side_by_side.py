@@ -1,0 +1,22 @@
+from secassets.evaluation.leaderboard import build_leaderboard
+from secassets.evaluation.report import render_html, side_by_side_table
+from secassets.evaluation.side_by_side import side_by_side
+from secassets_tests.evaluation.eval_frames import eval_frame
+
+
+def test_disagreements_and_changes_since_the_baseline_are_marked():
+    evals = {"basic": eval_frame("basic", [True, True, False]), "vision": eval_frame("vision", [True, False, False])}
+    baseline = {"basic": eval_frame("basic", [True, False, False]), "vision": eval_frame("vision", [True, False, False])}
+    rows = side_by_side(evals, baseline)
+    assert [r["disagree"] for r in rows] == [False, True, False]
+    assert [r["changed_since_baseline"] for r in rows] == [[], ["basic"], []]
+    assert rows[1]["answers"]["vision"]["verdict"] == "off by 40" and rows[0]["answers"]["basic"]["prompt"] == "prompt 0"
+    table = side_by_side_table(rows, ["basic", "vision"])
+    assert table.splitlines()[2].startswith("| h001 ")  # disagreements first
+
+
+def test_the_report_has_the_filter_and_the_drill_down():
+    evals = {"basic": eval_frame("basic", [True, False]), "vision": eval_frame("vision", [False, False])}
+    html = render_html(build_leaderboard(evals), {}, {}, side_by_side(evals))
+    assert "only where templates disagree" in html and "data-disagree='1'" in html
+    assert "<details><summary>" in html and "prompt 1" in html and "changed since baseline" in html
