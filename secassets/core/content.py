@@ -69,14 +69,15 @@ def observation_of(sampled: Mapping[str, str], detections: list[dict[str, Any]],
     )
 
 
-def _loads(value: Any) -> Any:
+def json_cell(value: Any) -> Any:
+    """A JSON column's value: decoded when stored as text, as it is otherwise."""
     return json.loads(value) if isinstance(value, str) else value
 
 
 def row_content(row: Mapping[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]], dict[str, Any] | None]:
     """(sampled values, detections, enrichment context) of a scenarios or edge-case row."""
     sampled = {k: str(row[k]) for k in ("time_of_day", "day_type", "camera_location", "primary_object", "enrichment_level")}
-    return sampled, _loads(row["detections"]), _loads(row.get("enrichment_context"))
+    return sampled, json_cell(row["detections"]), json_cell(row.get("enrichment_context"))
 
 
 def observation_of_row(row: Mapping[str, Any]) -> Observation:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
 
+from secassets.core.content import json_cell
 from secassets.core.rows import ScenarioBundle
 from secassets.core.vocabulary import DETECTION_WINDOW_SECONDS, JUDGE_RUBRICS, SAMPLER_COLUMNS
 
@@ -23,19 +23,15 @@ BUNDLE_TEXT_FIELDS = (
 )
 
 
-def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def bundle_from_row(row: Mapping[str, Any]) -> ScenarioBundle:
     """Rebuild and validate a ScenarioBundle from a scenarios row (JSON columns decoded)."""
     judge = {r: row.get(f"judge_{r}") for r in JUDGE_RUBRICS}
     has_judge = all(v is not None and not pd.isna(v) for v in judge.values())
     data = {c: row[c] for c in SAMPLER_COLUMNS}
     data.update({c: row[c] for c in BUNDLE_TEXT_FIELDS if c in row})
-    data["detections"] = _loads(row["detections"])
-    data["enrichment_context"] = _loads(row["enrichment_context"])
-    data["ground_truth"] = _loads(row["ground_truth"])
+    data["detections"] = json_cell(row["detections"])
+    data["enrichment_context"] = json_cell(row["enrichment_context"])
+    data["ground_truth"] = json_cell(row["ground_truth"])
     data["judge_scores"] = {k: int(v) for k, v in judge.items()} if has_judge else None
     return ScenarioBundle.model_validate(data)
 
@@ -54,7 +50,7 @@ def schema_errors(row: Mapping[str, Any]) -> list[str]:
 def temporal_errors(detections: Any) -> list[str]:
     """Why a detection batch is not temporally consistent (every timestamp in 0-90 s, span <= 90 s)."""
     try:
-        items = _loads(detections)
+        items = json_cell(detections)
         times = [float(d["timestamp_offset_seconds"]) for d in items]
     except (TypeError, ValueError, KeyError) as exc:
         return [f"unreadable timestamps: {exc}"]

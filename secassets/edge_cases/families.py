@@ -25,8 +25,6 @@ from secassets.core.vocabulary import (
     DETECTION_COUNT_RANGE,
     DETECTION_WINDOW_SECONDS,
     ENTRY_POINT_CAMERAS,
-    FRAME_HEIGHT,
-    FRAME_WIDTH,
     GENERATION_MODE_DETERMINISTIC,
     JUDGE_RUBRICS,
     MIN_CONFIDENCE,
@@ -40,7 +38,7 @@ from secassets.risk.cues import LOITER_SECONDS, Cue
 from secassets.risk.observation import object_actor
 from secassets.risk.rubric import HALF_WIDTH, assess
 from secassets.scenarios import expressions, narrative
-from secassets.scenarios.content import BOX_SIZES, draw_detections, draw_enrichment, row_rng
+from secassets.scenarios.content import draw_box, draw_detections, draw_enrichment, row_rng
 from secassets.scenarios.grounding import ALL_ENRICHMENT_MODELS, expected_enrichment_models, fits, truth_of
 
 FAMILIES: Final = ("multi_threat", "rare_pose", "boundary_confidence", "ocr_failure", "vram_stress", "circuit_breaker")
@@ -106,14 +104,8 @@ def _bucket(n: int) -> str:
     return next(b for b, (lo, hi) in DETECTION_COUNT_RANGE.items() if lo <= n <= hi)
 
 
-def _box(cls: str, rng: random.Random) -> dict[str, int]:
-    w_min, w_max, h_min, h_max = BOX_SIZES[cls]
-    w, h = rng.randint(w_min, w_max), rng.randint(h_min, h_max)
-    return {"x": rng.randint(0, FRAME_WIDTH - w), "y": rng.randint(0, FRAME_HEIGHT - h), "w": w, "h": h}
-
-
 def _detection(cls: str, t: float, cues: list[Cue], rng: random.Random) -> dict[str, Any]:
-    return {"object_type": cls, "confidence": round(rng.triangular(0.5, 0.99, 0.9), 3), "bbox": _box(cls, rng),
+    return {"object_type": cls, "confidence": round(rng.triangular(0.5, 0.99, 0.9), 3), "bbox": draw_box(cls, rng),
             "timestamp_offset_seconds": t, "attributes": {"cues": cue_attribute(cues)} if cues else {}}
 
 

@@ -28,7 +28,7 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _detections(row: Row) -> list[dict[str, Any]]:
+def row_detections(row: Row) -> list[dict[str, Any]]:
     return _json(row.get("detections")) or []
 
 
@@ -36,7 +36,7 @@ def _context(row: Row) -> dict[str, Any] | None:
     return _json(row.get("enrichment_context"))
 
 
-def _context_field(row: Row, key: str) -> Any:
+def context_field(row: Row, key: str) -> Any:
     ctx = _context(row)
     return None if ctx is None else ctx.get(key)
 
@@ -47,7 +47,7 @@ def _camera(row: Row) -> str | None:
 
 
 def _time_window(row: Row) -> str | None:
-    times = [d["timestamp_offset_seconds"] for d in _detections(row)]
+    times = [d["timestamp_offset_seconds"] for d in row_detections(row)]
     span = f"; detections between t={min(times):.0f}s and t={max(times):.0f}s of a 90 s window" if times else ""
     return f"{str(row['time_of_day']).replace('_', ' ')} on a {row['day_type']}{span}"
 
@@ -56,7 +56,7 @@ def _detection_list(row: Row) -> str | None:
     lines = [
         f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']} (confidence {d['confidence']:.2f}, "
         f"box x={d['bbox']['x']} y={d['bbox']['y']} w={d['bbox']['w']} h={d['bbox']['h']})"
-        for d in _detections(row)
+        for d in row_detections(row)
     ]
     return "\n" + "\n".join(lines) if lines else None
 
@@ -69,17 +69,17 @@ def _zone(row: Row) -> str | None:
 
 
 def _baseline(row: Row) -> str | None:
-    expected = _context_field(row, "baseline_expected_count")
-    return None if expected is None else f"usually {expected} object(s) here at this time; now {len(_detections(row))}"
+    expected = context_field(row, "baseline_expected_count")
+    return None if expected is None else f"usually {expected} object(s) here at this time; now {len(row_detections(row))}"
 
 
 def _deviation(row: Row) -> str | None:
-    dev = _context_field(row, "baseline_deviation_score")
+    dev = context_field(row, "baseline_deviation_score")
     return None if dev is None else f"{dev:+.2f} (scale -3 to +3)"
 
 
 def _cross_camera(row: Row) -> str | None:
-    matches = _context_field(row, "cross_camera_matches")
+    matches = context_field(row, "cross_camera_matches")
     return None if matches is None else f"same subjects seen on {matches} other camera(s)"
 
 
@@ -94,7 +94,7 @@ def _enrichment_status(row: Row) -> str | None:
 
 
 def _plates(row: Row) -> str | None:
-    reads = _context_field(row, "plate_reads")
+    reads = context_field(row, "plate_reads")
     if reads is None:
         return None
     if not reads:
@@ -107,14 +107,14 @@ def _plates(row: Row) -> str | None:
 
 
 def _faces(row: Row) -> str | None:
-    known, unknown = _context_field(row, "known_faces"), _context_field(row, "unknown_faces")
+    known, unknown = context_field(row, "known_faces"), context_field(row, "unknown_faces")
     if known is None or unknown is None:
         return None
-    return f"{known} recognised resident(s), {unknown} unrecognised, {_context_field(row, 'concealed_faces') or 0} concealed"
+    return f"{known} recognised resident(s), {unknown} unrecognised, {context_field(row, 'concealed_faces') or 0} concealed"
 
 
 def _ocr(row: Row) -> str | None:
-    reads = _context_field(row, "plate_reads")
+    reads = context_field(row, "plate_reads")
     if reads is None:
         return None
     if not reads:
@@ -130,7 +130,7 @@ def _behaviour(d: Mapping[str, Any]) -> str | None:
 
 def _attributes(row: Row) -> str | None:
     lines = []
-    for d in _detections(row):
+    for d in row_detections(row):
         attrs = {"action": _behaviour(d), **{k: v for k, v in d.get("attributes", {}).items() if k != CUE_ATTRIBUTE}}
         text = ", ".join(f"{k}: {v}" for k, v in sorted(attrs.items()) if v) or "no behaviour recognised"
         lines.append(f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']}: {text}")
@@ -138,28 +138,28 @@ def _attributes(row: Row) -> str | None:
 
 
 def _actions(row: Row) -> str | None:
-    values = [f"{d['object_type']} {b}" for d in _detections(row) if (b := _behaviour(d))]
+    values = [f"{d['object_type']} {b}" for d in row_detections(row) if (b := _behaviour(d))]
     return "; ".join(values) if values else "no behaviour recognised"
 
 
 def _reid(row: Row) -> str | None:
-    tracks = _context_field(row, "reid_tracks")
-    return None if tracks is None else f"{tracks} distinct track(s) across {len(_detections(row))} detections"
+    tracks = context_field(row, "reid_tracks")
+    return None if tracks is None else f"{tracks} distinct track(s) across {len(row_detections(row))} detections"
 
 
 def _scene(row: Row) -> str | None:
-    lighting, weather = _context_field(row, "lighting"), _context_field(row, "weather")
+    lighting, weather = context_field(row, "lighting"), context_field(row, "weather")
     return None if lighting is None else f"{lighting.replace('_', ' ')}; {weather.replace('_', ' ')}"
 
 
 def _weather(row: Row) -> str | None:
-    weather = _context_field(row, "weather")
+    weather = context_field(row, "weather")
     return None if weather is None else weather.replace("_", " ")
 
 
 def _number(key: str) -> Callable[[Row], str | None]:
     def render(row: Row) -> str | None:
-        value = _context_field(row, key)
+        value = context_field(row, key)
         return None if value is None else f"{value:.2f} (0-1)"
     return render
 
@@ -167,23 +167,23 @@ def _number(key: str) -> Callable[[Row], str | None]:
 def _person_attribute(key: str) -> Callable[[Row], str | None]:
     """Pose or clothing of each person: models that run with full enrichment (unknown without it)."""
     def render(row: Row) -> str | None:
-        if _context_field(row, "lighting") is None:
+        if context_field(row, "lighting") is None:
             return None
-        values = [f"{d['object_type']} {d['attributes'][key]}" for d in _detections(row) if key in d.get("attributes", {})]
+        values = [f"{d['object_type']} {d['attributes'][key]}" for d in row_detections(row) if key in d.get("attributes", {})]
         return "; ".join(values) if values else "no people in view"
     return render
 
 
 def _vehicles(row: Row) -> str | None:
-    found = [d["object_type"] for d in _detections(row) if d["object_type"] in VEHICLE_TYPES]
+    found = [d["object_type"] for d in row_detections(row) if d["object_type"] in VEHICLE_TYPES]
     return ", ".join(found) if found else "no vehicles detected"
 
 
 def _pets(row: Row) -> str | None:
-    found = [d["object_type"] for d in _detections(row) if d["object_type"] in ANIMAL_TYPES]
+    found = [d["object_type"] for d in row_detections(row) if d["object_type"] in ANIMAL_TYPES]
     if not found:
         return "no animals detected"
-    known = _context_field(row, "known_pets")
+    known = context_field(row, "known_pets")
     if known is None:
         return ", ".join(found)
     return f"{', '.join(found)} ({known} identified as the household's pet)"

@@ -9,7 +9,6 @@ and a template that shows that field is ranked for reading the generator, not fo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from secassets.core.content import detection_cues, person_dwell
+from secassets.evaluation.inputs import context_field, row_detections
 from secassets.evaluation.statistics import wilson_interval
 from secassets.evaluation.templates import TEMPLATES
 from secassets.risk.cues import IDENTITY_CUES
@@ -30,17 +30,8 @@ BINS: Final = 10
 Row = Mapping[str, Any]
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _dets(row: Row) -> list[dict[str, Any]]:
-    return _json(row["detections"])
-
-
-def _ctx(row: Row, key: str) -> Any:
-    ctx = _json(row.get("enrichment_context"))
-    return None if ctx is None else ctx.get(key)
+_dets = row_detections  # the rows are read exactly as the templates read them
+_ctx = context_field
 
 
 def _set(values: list[Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any, Final
 
-from secassets.core.content import cue_attribute
+from secassets.core.content import cue_attribute, detection_cues
 from secassets.core.vocabulary import (
     DETECTION_COUNT_RANGE,
     DETECTION_WINDOW_SECONDS,
@@ -140,7 +140,8 @@ def _timestamps(classes: list[str], cues: set[Cue], rng: random.Random) -> list[
     return sorted(inner) if not persons else inner
 
 
-def _box(cls: str, rng: random.Random) -> dict[str, int]:
+def draw_box(cls: str, rng: random.Random) -> dict[str, int]:
+    """A box of the class's size range, anywhere inside the frame."""
     w_min, w_max, h_min, h_max = BOX_SIZES[cls]
     w, h = rng.randint(w_min, w_max), rng.randint(h_min, h_max)
     return {"x": rng.randint(0, FRAME_WIDTH - w), "y": rng.randint(0, FRAME_HEIGHT - h), "w": w, "h": h}
@@ -158,7 +159,7 @@ def draw_detections(sampled: dict[str, str], stype: str, rng: random.Random) -> 
     cues = _propose_cues(stype, sampled["primary_object"], actors, classes.count("person"), rng)
     times = _timestamps(classes, cues, rng)
     detections = [
-        {"object_type": cls, "confidence": round(rng.triangular(0.5, 0.99, 0.9), 3), "bbox": _box(cls, rng),
+        {"object_type": cls, "confidence": round(rng.triangular(0.5, 0.99, 0.9), 3), "bbox": draw_box(cls, rng),
          "timestamp_offset_seconds": t, "attributes": {}}
         for cls, t in zip(classes, times, strict=True)
     ]
@@ -207,7 +208,7 @@ def draw_enrichment(sampled: dict[str, str], stype: str, detections: list[dict[s
         "cross_camera_matches": rng.choice(CROSS_CAMERA_PROPOSAL[stype]),
     }
     if level == "full":
-        cues = {c for d in detections for c in d["attributes"].get("cues", "").split(",") if c}
+        cues = {c for d in detections for c in detection_cues(d)}
         night = tod in NIGHT_TIMES
         persons = [d for d in detections if d["object_type"] == "person"]
         vehicles = [d for d in detections if object_actor(d["object_type"]) == "vehicle"]
@@ -229,7 +230,7 @@ def draw_enrichment(sampled: dict[str, str], stype: str, detections: list[dict[s
             "reid_tracks": rng.randint(1, len(detections)),
         })
         for d in persons:
-            mine = set(d["attributes"].get("cues", "").split(","))
+            mine = set(detection_cues(d))
             if mine & CROUCHING_CUES and rng.random() < 0.6:
                 d["attributes"]["pose"] = rng.choice(("crouching", "kneeling"))
             elif "passing_by" in mine and rng.random() < 0.3:
