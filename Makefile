@@ -55,4 +55,4 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/pipeline_rerun.py
 
 clean-data:
-	find data -mindepth 1 -not -name README.md -delete
+	find data -mindepth 1 -not -name README.md -not -path 'data/curated_examples*' -delete

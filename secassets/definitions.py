@@ -14,7 +14,7 @@ from secassets.core.vocabulary import (
     SCENARIOS_GROUP,
     default_data_dir,
 )
-from secassets.defs import coverage, edge_cases, embeddings, evaluation, multimodal, sampling, scenarios
+from secassets.defs import coverage, curated, edge_cases, embeddings, evaluation, multimodal, sampling, scenarios
 from secassets.defs.evaluation.promote_baseline import promote_baseline
 from secassets.defs.jobs import (
     full_pipeline_job,
@@ -106,7 +106,7 @@ def build_resources(data_dir: str | None = None, llm: LlamaServerResource | None
 STAGE_GROUPS = {
     SCENARIOS_GROUP: (sampling, scenarios, embeddings),
     COVERAGE_GROUP: (coverage, edge_cases),
-    EVALUATION_GROUP: (evaluation,),
+    EVALUATION_GROUP: (curated, evaluation),
     MULTIMODAL_GROUP: (multimodal,),
 }
 

@@ -28,7 +28,7 @@ CHROMIUM_FLAGS = [
 GROUPS = {
     "scenarios": {"sampler_config", "scenarios", "scenario_embeddings"},
     "coverage": {"coverage_report", "enrichment_edge_cases"},
-    "evaluation": {"prompt_evaluations", "template_leaderboard"},
+    "evaluation": {"curated_cases", "prompt_evaluations", "template_leaderboard"},
     "multimodal": {"multimodal_ground_truth", "local_pipeline_results", "multimodal_comparison"},
 }
 VIEWPORT = {"width": 1800, "height": 1400}

@@ -16,12 +16,12 @@ def test_asset_graph_partitions_and_checks(webserver):
     assert set(nodes) == EXPECTED_ASSETS
     deps = {k: {d["path"][-1] for d in n["dependencyKeys"]} for k, n in nodes.items()}
     assert deps["scenarios"] == {"sampler_config"}
-    assert deps["prompt_evaluations"] == {"scenarios", "enrichment_edge_cases"}
+    assert deps["prompt_evaluations"] == {"scenarios", "enrichment_edge_cases", "curated_cases"}
     assert deps["template_leaderboard"] == {"prompt_evaluations"}
     assert nodes["prompt_evaluations"]["partitionKeysByDimension"][0]["partitionKeys"] == list(TEMPLATE_NAMES)
     checks = {c["name"] for n in nodes.values() for c in n["assetChecksOrError"]["checks"]}
     assert {"sampler_config_marginals", "scenarios_schema", "scenarios_temporal_validity", "template_regression",
-            "coverage_validity"} <= checks
+            "coverage_validity", "curated_cases_valid", "rubric_agreement"} <= checks
 
 
 def test_nightly_schedule_and_alert_sensor_are_listed(webserver):

@@ -80,7 +80,14 @@ def row_content(row: Mapping[str, Any]) -> tuple[dict[str, str], list[dict[str, 
     return sampled, json_cell(row["detections"]), json_cell(row.get("enrichment_context"))
 
 
+OBSERVATION_COLUMN = "observation"  # a labeled case from elsewhere carries its Observation itself
+
+
 def observation_of_row(row: Mapping[str, Any]) -> Observation:
+    """The observation behind a row: read from its content, or the one a labeled case carries."""
+    stored = row.get(OBSERVATION_COLUMN)
+    if isinstance(stored, str | dict):
+        return Observation.model_validate(json_cell(stored))
     return observation_of(*row_content(row))
 
 

@@ -124,9 +124,15 @@ COVERAGE_GROUP: Final = "coverage"
 MULTIMODAL_GROUP: Final = "multimodal"
 
 
+REPO_ROOT: Final = Path(__file__).resolve().parents[2]  # secassets/core/vocabulary.py -> <repo>
+# The labeled example cases the project ships (folder format of secassets.curated), read when no curated root exists.
+CURATED_EXAMPLES_DIR: Final = REPO_ROOT / "data" / "curated_examples"
+CURATED_DIR_NAME: Final = "curated"  # <data>/curated/: where a team's own labeled cases go
+
+
 def default_data_dir() -> Path:
     """Where outputs go unless SECASSETS_DATA_DIR says otherwise: <repo>/data."""
     env = os.environ.get("SECASSETS_DATA_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "data"  # secassets/core/vocabulary.py -> <repo>
+    return REPO_ROOT / "data"

@@ -1,12 +1,15 @@
 """What a prompt can show: each template input, how a row renders it, and which observation fields it reveals.
 
-Every input is rendered from a scenario (or edge-case) row; an input the row lacks renders as None
-(the template writes an explicit "not available" line), never as an empty or invented value.
+Every input is rendered from a scenario, edge-case or curated row; an input the row lacks renders as
+None (the template writes an explicit "not available" line), never as an empty or invented value. A
+curated case states less (no timestamps, boxes or enrichment counts; sometimes no zone or time) and
+may carry short summaries (face_summary, plate_summary, ocr_summary) in place of the models' output.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,28 +45,50 @@ def context_field(row: Row, key: str) -> Any:
 
 
 # --- Inputs: name -> (label, renderer). A renderer returns None when the row lacks the input. ---
+def _known(row: Row, key: str) -> str | None:
+    """A sampled value, or None when the row does not know it (a labeled case from elsewhere)."""
+    value = row.get(key)
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 def _camera(row: Row) -> str | None:
-    return str(row["camera_location"]).replace("_", " ")
+    camera = _known(row, "camera_location")
+    return None if camera is None else camera.replace("_", " ")
 
 
 def _time_window(row: Row) -> str | None:
-    times = [d["timestamp_offset_seconds"] for d in row_detections(row)]
+    times = [d["timestamp_offset_seconds"] for d in row_detections(row) if "timestamp_offset_seconds" in d]
     span = f"; detections between t={min(times):.0f}s and t={max(times):.0f}s of a 90 s window" if times else ""
-    return f"{str(row['time_of_day']).replace('_', ' ')} on a {row['day_type']}{span}"
+    when, day = _known(row, "time_of_day"), _known(row, "day_type")
+    if when is None:
+        return None
+    return when.replace("_", " ") + (f" on a {day}" if day else "") + span
+
+
+def _sighting(d: Mapping[str, Any]) -> str:
+    """'t=12.0s person' for a timed detection; 'person' or '2 x person' for a labeled summary without times."""
+    count = d.get("count", 1)
+    what = f"{count} x {d['object_type']}" if count > 1 else d["object_type"]
+    return f"t={d['timestamp_offset_seconds']:.1f}s {what}" if "timestamp_offset_seconds" in d else what
+
+
+def _detection(d: Mapping[str, Any]) -> str:
+    facts = []
+    if d.get("confidence") is not None:
+        facts.append(f"confidence {d['confidence']:.2f}")
+    if "bbox" in d:
+        facts.append(f"box x={d['bbox']['x']} y={d['bbox']['y']} w={d['bbox']['w']} h={d['bbox']['h']}")
+    return f"- {_sighting(d)}" + (f" ({', '.join(facts)})" if facts else "")
 
 
 def _detection_list(row: Row) -> str | None:
-    lines = [
-        f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']} (confidence {d['confidence']:.2f}, "
-        f"box x={d['bbox']['x']} y={d['bbox']['y']} w={d['bbox']['w']} h={d['bbox']['h']})"
-        for d in row_detections(row)
-    ]
+    lines = [_detection(d) for d in row_detections(row)]
     return "\n" + "\n".join(lines) if lines else None
 
 
 def _zone(row: Row) -> str | None:
     ctx = _context(row)
-    if ctx is None:
+    if ctx is None or ctx.get("zone_name") is None:
         return None
     return f"{ctx['zone_name'].replace('_', ' ')}, {'an entry point' if ctx['is_entry_point'] else 'not an entry point'}"
 
@@ -85,7 +110,7 @@ def _cross_camera(row: Row) -> str | None:
 
 def _enrichment_status(row: Row) -> str | None:
     ctx = _context(row)
-    if ctx is None:
+    if ctx is None or "baseline_expected_count" not in ctx:  # the enrichment pipeline did not report on this row
         return None
     failed = ctx.get("failed_models")
     if not failed:
@@ -96,7 +121,7 @@ def _enrichment_status(row: Row) -> str | None:
 def _plates(row: Row) -> str | None:
     reads = context_field(row, "plate_reads")
     if reads is None:
-        return None
+        return context_field(row, "plate_summary")  # a labeled case states only what it knows
     if not reads:
         return "no vehicles to read"
     return "; ".join(
@@ -109,14 +134,14 @@ def _plates(row: Row) -> str | None:
 def _faces(row: Row) -> str | None:
     known, unknown = context_field(row, "known_faces"), context_field(row, "unknown_faces")
     if known is None or unknown is None:
-        return None
+        return context_field(row, "face_summary")
     return f"{known} recognised resident(s), {unknown} unrecognised, {context_field(row, 'concealed_faces') or 0} concealed"
 
 
 def _ocr(row: Row) -> str | None:
     reads = context_field(row, "plate_reads")
     if reads is None:
-        return None
+        return context_field(row, "ocr_summary")
     if not reads:
         return "no plates in view"
     bad = sum(r["status"] == "unreadable" for r in reads)
@@ -128,16 +153,23 @@ def _behaviour(d: Mapping[str, Any]) -> str | None:
     return ", ".join(CUE_RULES[c].phrases[0] for c in cues) or None
 
 
+BEHAVIOUR_UNKNOWN = "behaviour_unknown"  # a labeled case that states no action or pose: unknown, not "none seen"
+
+
 def _attributes(row: Row) -> str | None:
+    if context_field(row, BEHAVIOUR_UNKNOWN):
+        return None
     lines = []
     for d in row_detections(row):
         attrs = {"action": _behaviour(d), **{k: v for k, v in d.get("attributes", {}).items() if k != CUE_ATTRIBUTE}}
         text = ", ".join(f"{k}: {v}" for k, v in sorted(attrs.items()) if v) or "no behaviour recognised"
-        lines.append(f"- t={d['timestamp_offset_seconds']:.1f}s {d['object_type']}: {text}")
+        lines.append(f"- {_sighting(d)}: {text}")
     return "\n" + "\n".join(lines) if lines else None
 
 
 def _actions(row: Row) -> str | None:
+    if context_field(row, BEHAVIOUR_UNKNOWN):
+        return None
     values = [f"{d['object_type']} {b}" for d in row_detections(row) if (b := _behaviour(d))]
     return "; ".join(values) if values else "no behaviour recognised"
 
@@ -148,8 +180,8 @@ def _reid(row: Row) -> str | None:
 
 
 def _scene(row: Row) -> str | None:
-    lighting, weather = context_field(row, "lighting"), context_field(row, "weather")
-    return None if lighting is None else f"{lighting.replace('_', ' ')}; {weather.replace('_', ' ')}"
+    known = [v.replace("_", " ") for v in (context_field(row, "lighting"), context_field(row, "weather")) if v is not None]
+    return "; ".join(known) or None
 
 
 def _weather(row: Row) -> str | None:
@@ -167,10 +199,10 @@ def _number(key: str) -> Callable[[Row], str | None]:
 def _person_attribute(key: str) -> Callable[[Row], str | None]:
     """Pose or clothing of each person: models that run with full enrichment (unknown without it)."""
     def render(row: Row) -> str | None:
-        if context_field(row, "lighting") is None:
-            return None
         values = [f"{d['object_type']} {d['attributes'][key]}" for d in row_detections(row) if key in d.get("attributes", {})]
-        return "; ".join(values) if values else "no people in view"
+        if values:
+            return "; ".join(values)
+        return None if context_field(row, "lighting") is None else "no people in view"
     return render
 
 

@@ -137,8 +137,8 @@ def stability(df: pd.DataFrame) -> dict[str, Any] | None:
             "fully_stable_share": _rounded(((frame["in_range"] == 1) & (frame["level"] == 1)).mean())}
 
 
-def template_summary(df: pd.DataFrame, seed: int) -> dict[str, Any]:
-    rows = ranked_rows(df)
+def _scores(rows: pd.DataFrame, seed: int) -> dict[str, Any]:
+    """Every accuracy and deviation metric of these rows, each against its chance and ceiling on the same rows."""
     chance = chance_levels(rows)
     out: dict[str, Any] = {"rows": len(rows)}
     for name, column in RATE_METRICS.items():
@@ -153,6 +153,15 @@ def template_summary(df: pd.DataFrame, seed: int) -> dict[str, Any]:
             zip(rows["truth_low"], rows["truth_high"], rows["ceiling_score"], strict=True)]
     out["mean_deviation"] = _metric(dev.mean, dev.low, dev.high, dev.n, chance.get("mean_deviation"),
                                     sum(best) / len(best) if best else None, higher_is_better=False)
+    return out
+
+
+def template_summary(df: pd.DataFrame, seed: int) -> dict[str, Any]:
+    rows = ranked_rows(df)
+    out = _scores(rows, seed)
+    # Per source (scenario, edge_case, curated): every figure with that source's own chance and ceiling, so a
+    # template that only reads the generator's habits shows it on the cases a person labeled.
+    out["by_source"] = {str(k): _scores(g, seed) for k, g in rows.groupby("source", sort=True)} if "source" in rows else {}
     latencies = rows["latency_s"].dropna().tolist()
     out["latency_s"] = {f"p{q}": _rounded(percentile(latencies, q)) for q in (50, 90, 99)}
     out["breakdowns"] = {

@@ -71,6 +71,24 @@ def leaderboard_table(board: dict[str, Any]) -> str:
                                  "level", "alert", "deviation", "key points", "parse", "answers", "p50 s"])
 
 
+def source_table(board: dict[str, Any]) -> str:
+    """Per template and source (scenario, edge_case, curated): in-range, level and alert accuracy, each with that
+    source's own chance, ceiling and verdict; a person's labels next to the generator's."""
+    rows = []
+    for name in board["ranking"]:
+        for source, t in board["templates"][name].get("by_source", {}).items():
+            ir = t["in_range_accuracy"]
+            rows.append({
+                "template": name, "source": source, "rows": t["rows"], "in-range": _fmt(ir), "chance": ir["chance"],
+                "ceiling": ir["ceiling"], "reading": ir["verdict"],
+                "level": f"{_fmt(t['level_accuracy'])} (chance {t['level_accuracy']['chance']}; {t['level_accuracy']['verdict']})",
+                "alert": f"{_fmt(t['alert_accuracy'])} (chance {t['alert_accuracy']['chance']}; {t['alert_accuracy']['verdict']})",
+                "parse": _fmt(t["parse_rate"]),
+            })
+    return markdown_table(rows, ["template", "source", "rows", "in-range", "chance", "ceiling", "reading", "level",
+                                 "alert", "parse"])
+
+
 def pairwise_table(board: dict[str, Any]) -> str:
     return markdown_table(board["pairwise"], ["a", "b", "n", "in_range_a", "in_range_b", "mcnemar_p", "mcnemar_p_holm",
                                               "wilcoxon_p", "wilcoxon_p_holm"])
@@ -158,6 +176,9 @@ def render_html(board: dict[str, Any], plots: dict[str, bytes], context: dict[st
         "chance (the best constant answer on the same rows), the ceiling (a perfect reader of the template's inputs) "
         "and normalized = (score - chance) / (ceiling - chance).</p>"
         f"{_md_to_html_table(leaderboard_table(board))}{verdicts}"
+        "<h2>By source</h2><p>Every figure again per source (generated scenarios, edge cases, cases a person labeled), "
+        "each against that source's own chance and ceiling.</p>"
+        f"{_md_to_html_table(source_table(board))}"
         f"{images}<h2>Paired tests</h2><p>Exact McNemar on in-range, Wilcoxon on deviation, same scenarios; "
         "Holm-adjusted p-values next to the raw ones.</p>"
         f"{_md_to_html_table(pairwise_table(board)) if board['pairwise'] else '<p>fewer than two templates</p>'}"

@@ -78,12 +78,15 @@ def evaluation_set_fingerprint(rows: pd.DataFrame) -> str:
 
 
 def evaluation_set(
-    scenarios: pd.DataFrame, edge_cases: pd.DataFrame | None, size: int, seed: int, edge_cases_per_family: int | None = None
+    scenarios: pd.DataFrame, edge_cases: pd.DataFrame | None, size: int, seed: int, edge_cases_per_family: int | None = None,
+    curated: pd.DataFrame | None = None, curated_size: int = 0,
 ) -> pd.DataFrame:
     """A seeded sample of scenarios stratified by scenario_type, plus the edge cases (all of them, or a
-    seeded sample of edge_cases_per_family from each family)."""
-    if size < 1 or (edge_cases_per_family is not None and edge_cases_per_family < 0):
-        raise ValueError(f"evaluation_size must be >= 1 and edge_cases_per_family >= 0 (got {size}, {edge_cases_per_family})")
+    seeded sample of edge_cases_per_family from each family), plus a seeded sample of curated_size curated
+    cases stratified by their labeled category (secassets.curated.rows.evaluation_rows)."""
+    if size < 1 or (edge_cases_per_family is not None and edge_cases_per_family < 0) or curated_size < 0:
+        raise ValueError(f"evaluation_size must be >= 1, edge_cases_per_family and curated_size >= 0 (got {size}, "
+                         f"{edge_cases_per_family}, {curated_size})")
     picked = scenarios.loc[stratified_sample(scenarios, size, "scenario_type", seed)].assign(source="scenario")
     parts = [picked]
     if edge_cases is not None and len(edge_cases):
@@ -93,6 +96,8 @@ def evaluation_set(
                 lambda g: g.sample(n=min(len(g), edge_cases_per_family), random_state=seed)
             )
         parts.append(edges.drop(columns=["family", "trait"], errors="ignore").assign(source="edge_case"))
+    if curated is not None and len(curated) and curated_size:
+        parts.append(curated.loc[stratified_sample(curated, curated_size, "scenario_type", seed)])
     return pd.concat(parts, ignore_index=True)
 
 

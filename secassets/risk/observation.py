@@ -1,7 +1,7 @@
 """What can be observed about one detection batch: the rubric's only input.
 
-Zone, time of day and the objects are required; everything else is optional, so a labeled case
-from another system with only a scene, object counts and a few flags can still be assessed.
+The objects are required; everything else (zone and time of day included) is optional, so a labeled
+case from another system with only a scene, object counts and a few flags can still be assessed.
 Unknown optional facts are None (not "absent"): the rubric reads them as unknown, never as evidence.
 """
 
@@ -31,7 +31,7 @@ ObservationField = Literal[
     "unreadable_plates", "violence_score", "pose", "image_quality",
 ]
 OBSERVATION_FIELDS: Final[tuple[ObservationField, ...]] = get_args(ObservationField)
-# Always part of an observation (every template shows them).
+# Shown by every template (and never hidden from a reader); the zone and time may still be unknown (None).
 REQUIRED_FIELDS: Final[frozenset[ObservationField]] = frozenset({"zone", "time_of_day", "objects"})
 # Fields that are not model attributes but cue channels (secassets.risk.cues.Channel).
 CHANNEL_FIELDS: Final[frozenset[ObservationField]] = frozenset({"behaviour", "faces", "plates", "pets"})
@@ -56,8 +56,8 @@ class Observation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    zone: CameraLocation
-    time_of_day: TimeOfDay
+    zone: CameraLocation | None = Field(default=None, description="None: the camera's zone is not known.")
+    time_of_day: TimeOfDay | None = Field(default=None, description="None: the time of day is not known.")
     objects: tuple[ObservedObject, ...] = Field(min_length=1)
     entry_point: bool | None = Field(default=None, description="None: follows from the zone.")
     day_type: DayType | None = None
@@ -80,7 +80,7 @@ class Observation(BaseModel):
 
     @model_validator(mode="after")
     def _coherent(self) -> Observation:
-        if self.entry_point is not None and self.entry_point != (self.zone in ENTRY_POINT_CAMERAS):
+        if self.entry_point is not None and self.zone is not None and self.entry_point != (self.zone in ENTRY_POINT_CAMERAS):
             raise ValueError(f"entry_point={self.entry_point} contradicts zone {self.zone!r} "
                              f"(entry points: {', '.join(sorted(ENTRY_POINT_CAMERAS))})")
         actors = {o.actor for o in self.objects}
@@ -102,7 +102,10 @@ class Observation(BaseModel):
 
     @property
     def is_entry_point(self) -> bool:
-        return self.zone in ENTRY_POINT_CAMERAS if self.entry_point is None else self.entry_point
+        """Whether the camera watches an entry point (False when neither the zone nor the flag is known)."""
+        if self.entry_point is not None:
+            return self.entry_point
+        return self.zone in ENTRY_POINT_CAMERAS
 
     def count(self, actor: str) -> int:
         return sum(o.count for o in self.objects if o.actor == actor)

@@ -41,6 +41,7 @@ HOUSEHOLD_OBJECT_CUES: Final = frozenset({"known_plate", "known_pet"})  # mitiga
 LOW_CONFIDENCE: Final = 0.6  # mean detector confidence below this widens the range by WEAK_EVIDENCE_WIDTH
 LOW_IMAGE_QUALITY: Final = 0.4  # image quality below this widens it too
 WEAK_EVIDENCE_WIDTH: Final = 3
+UNKNOWN_SETTING_WIDTH: Final = 3  # an unknown zone or time of day widens the range too
 
 
 class Driver(BaseModel):
@@ -107,12 +108,14 @@ def _objects_text(obs: Observation) -> str:
 def _setting(obs: Observation, cues: frozenset[Cue]) -> list[tuple[Driver, str]]:
     """The setting's terms, each with its key-point text ("" for terms that are not worth mentioning)."""
     terms: list[tuple[Driver, str]] = [(Driver(factor="base", points=BASE_POINTS, evidence=()), "")]
-    when = obs.time_of_day.replace("_", " ")
-    terms.append((Driver(factor="time_of_day", points=TIME_POINTS[obs.time_of_day], evidence=("time_of_day",)),
-                  f"at {when}" if TIME_POINTS[obs.time_of_day] else
-                  ("at midday, in daylight" if obs.time_of_day == "midday" else f"in the {when}, in daylight")))
-    zone = obs.zone.replace("_", " ")
-    terms.append((Driver(factor="zone", points=ZONE_POINTS[obs.zone], evidence=("zone",)), ""))
+    if obs.time_of_day is not None:
+        when = obs.time_of_day.replace("_", " ")
+        terms.append((Driver(factor="time_of_day", points=TIME_POINTS[obs.time_of_day], evidence=("time_of_day",)),
+                      f"at {when}" if TIME_POINTS[obs.time_of_day] else
+                      ("at midday, in daylight" if obs.time_of_day == "midday" else f"in the {when}, in daylight")))
+    zone = (obs.zone or "camera").replace("_", " ")
+    if obs.zone is not None:
+        terms.append((Driver(factor="zone", points=ZONE_POINTS[obs.zone], evidence=("zone",)), ""))
     if obs.is_entry_point:
         terms.append((Driver(factor="entry_point", points=ENTRY_POINT_POINTS, evidence=("zone", "entry_point")),
                       f"at an entry point ({zone})"))
@@ -175,6 +178,8 @@ def _half_width(obs: Observation) -> int:
         width += WEAK_EVIDENCE_WIDTH
     if obs.image_quality is not None and obs.image_quality < LOW_IMAGE_QUALITY:
         width += WEAK_EVIDENCE_WIDTH
+    if obs.zone is None or obs.time_of_day is None:  # an unknown setting: its points could be missing
+        width += UNKNOWN_SETTING_WIDTH
     return width
 
 

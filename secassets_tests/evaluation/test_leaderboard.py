@@ -11,6 +11,7 @@ from secassets.evaluation.leaderboard import (
     size_note,
     verdict,
 )
+from secassets.evaluation.report import source_table
 from secassets.evaluation.statistics import holm, wilson_interval
 from secassets_tests.evaluation.eval_frames import eval_frame
 
@@ -116,3 +117,18 @@ def test_no_normalized_score_when_the_ceiling_is_not_above_chance():
     ir = build_leaderboard({"basic": df})["templates"]["basic"]["in_range_accuracy"]
     assert ir["ceiling"] == 0.0 and ir["chance"] == 1.0 and ir["normalized"] is None
     assert ir["verdict"] == "below chance"
+
+
+def test_every_figure_is_broken_down_by_source_with_each_sources_own_chance():
+    synthetic = eval_frame("basic", [True] * 10 + [False] * 10)
+    curated = eval_frame("basic", [False] * 5 + [True], truth=(70, 100)).assign(
+        source="curated", scenario_hash=lambda d: "c" + d["scenario_hash"], chance_in_range=False, ceiling_in_range=False)
+    board = build_leaderboard({"basic": pd.concat([synthetic, curated], ignore_index=True)})
+    by_source = board["templates"]["basic"]["by_source"]
+    assert set(by_source) == {"scenario", "curated"}
+    assert by_source["scenario"]["rows"] == 20 and by_source["curated"]["rows"] == 6
+    assert by_source["scenario"]["in_range_accuracy"]["mean"] == 0.5 and by_source["scenario"]["in_range_accuracy"]["chance"] == 1.0
+    assert by_source["curated"]["in_range_accuracy"]["mean"] == round(1 / 6, 4)
+    assert by_source["curated"]["in_range_accuracy"]["chance"] == 0.0  # the population's constant misses every curated range
+    table = source_table(board)
+    assert "| basic | curated | 6 |" in table and "| basic | scenario | 20 |" in table

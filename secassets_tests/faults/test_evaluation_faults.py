@@ -218,7 +218,7 @@ def _materialize(data_dir, config, **kwargs):
 
 def test_too_many_rows_without_an_answer_fail_the_step_and_keep_the_previous_output(data_dir, monkeypatch):
     monkeypatch.setenv("SECASSETS_DATA_DIR", str(data_dir))  # the deployment's folder is this test's folder
-    config = {"evaluation_size": 2, "n_predict": 24, "edge_cases_per_family": 0}
+    config = {"evaluation_size": 2, "n_predict": 24, "edge_cases_per_family": 0, "curated_size": 0}
     output = data_dir / "prompt_evaluations" / "basic.parquet"
     cache = ResponseCache(data_dir / "prompt_evaluations" / "cache")
     real_complete = LlamaClient.complete

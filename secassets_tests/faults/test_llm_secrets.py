@@ -27,7 +27,7 @@ from secassets_tests.http_doubles import reply
 pytestmark = pytest.mark.integration
 
 KEY_ENV = "SECASSETS_TEST_LLM_KEY"
-EVAL_CONFIG = {"evaluation_size": 2, "n_predict": 32, "edge_cases_per_family": 0}
+EVAL_CONFIG = {"evaluation_size": 2, "n_predict": 32, "edge_cases_per_family": 0, "curated_size": 0}
 
 
 @contextmanager

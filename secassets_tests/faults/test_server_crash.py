@@ -34,7 +34,7 @@ from secassets_tests.conftest import materialize_scenarios
 pytestmark = pytest.mark.integration
 
 EVAL_SIZE = 4
-EVAL_CONFIG = {"evaluation_size": EVAL_SIZE, "n_predict": 48, "edge_cases_per_family": 0}
+EVAL_CONFIG = {"evaluation_size": EVAL_SIZE, "n_predict": 48, "edge_cases_per_family": 0, "curated_size": 0}
 TWO_TEMPLATES = {"dagster/asset_partition_range_start": "basic", "dagster/asset_partition_range_end": "enriched"}
 
 
@@ -101,7 +101,7 @@ def prepare_evaluation_inputs(data_dir: Path) -> Path:
     one_each = dict.fromkeys(("multi_threat", "rare_pose", "boundary_confidence", "ocr_failure", "vram_stress",
                               "circuit_breaker"), 1)
     assert dg.materialize(
-        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("enrichment_edge_cases"),
+        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("enrichment_edge_cases", "curated_cases"),
         resources=build_resources(str(data_dir), llm=LlamaServerResource(mode="off")),
         run_config={"ops": {"enrichment_edge_cases": {"config": one_each}}},
     ).success

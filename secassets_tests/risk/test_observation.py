@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from secassets.risk import Observation, ObservedObject
 from secassets.risk.cues import EXCLUSIVE_CUES, LOITER_SECONDS, PASSING_SECONDS
+from secassets.risk.rubric import UNKNOWN_SETTING_WIDTH, assess
 
 PERSON = ObservedObject(object_class="person")
 DOG = ObservedObject(object_class="dog")
@@ -17,7 +18,7 @@ def observe(**fields) -> Observation:
     return Observation(**{"zone": "backyard", "time_of_day": "night", "objects": [PERSON], **fields})
 
 
-def test_only_zone_time_and_objects_are_required():
+def test_objects_alone_make_an_observation_everything_else_is_optional():
     obs = Observation(zone="driveway", time_of_day="midday", objects=[ObservedObject(object_class="car", count=3)])
     assert obs.cues == frozenset()
     assert obs.entry_point is None and obs.dwell_seconds is None and obs.violence_score is None
@@ -25,12 +26,20 @@ def test_only_zone_time_and_objects_are_required():
     assert obs.count("vehicle") == 3 and obs.observed_count == 3 and obs.mean_confidence is None
 
 
-@pytest.mark.parametrize("field", ["zone", "time_of_day", "objects"])
-def test_each_required_field_is_required(field):
-    fields = {"zone": "backyard", "time_of_day": "night", "objects": [PERSON]}
-    del fields[field]
-    with pytest.raises(ValidationError, match=rf"{field}\n\s+Field required"):
-        Observation(**fields)
+def test_objects_are_required():
+    with pytest.raises(ValidationError, match=r"objects\n\s+Field required"):
+        Observation(zone="backyard", time_of_day="night")
+
+
+def test_unknown_zone_and_time_leave_their_terms_out_and_widen_the_range():
+    known = assess(Observation(zone="side_gate", time_of_day="late_night", objects=[PERSON]))
+    unknown = assess(Observation(objects=[PERSON]))
+    assert {"time_of_day", "zone", "entry_point"} <= {d.factor for d in known.drivers}
+    assert not {"time_of_day", "zone", "entry_point"} & {d.factor for d in unknown.drivers}
+    assert unknown.score < known.score
+    width = lambda a: a.risk_range.high - a.risk_range.low
+    assert width(unknown) == width(known) + 2 * UNKNOWN_SETTING_WIDTH
+    assert not Observation(objects=[PERSON]).is_entry_point
 
 
 @pytest.mark.parametrize(("zone", "entry_point"), [("backyard", True), ("driveway", True), ("front_door", False),

@@ -1,7 +1,8 @@
 """prompt_evaluations: each risk-analysis template run against the scenarios' ground truth.
 
 Partitioned by template (basic, enriched, full_enriched, vision, model_zoo). For a seeded,
-type-stratified sample of scenarios plus a seeded per-family sample of enrichment_edge_cases: render the ChatML prompt, call the llama.cpp server through
+type-stratified sample of scenarios plus a seeded per-family sample of enrichment_edge_cases and a
+category-stratified sample of the valid curated_cases (truth: the person's label): render the ChatML prompt, call the llama.cpp server through
 the llm resource (/completion with a bounded JSON-schema constraint, deterministic sampling),
 parse, validate and score. Answers are cached by content (data/prompt_evaluations/cache/), so a
 re-run with nothing changed makes no server call and a crashed run resumes where it stopped.
@@ -17,6 +18,7 @@ import pandas as pd
 from pydantic import Field
 
 from secassets.core.vocabulary import CHATML_STOP_TOKENS
+from secassets.curated.rows import evaluation_rows
 from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
@@ -66,6 +68,10 @@ class PromptEvaluationParams(dg.Config):
     edge_cases_per_family: int = Field(
         default=1, ge=-1, le=100_000, description="Edge cases evaluated per family (seeded sample); -1 = all of them."
     )
+    curated_size: int = Field(
+        default=24, ge=0, le=100_000, description="Valid curated cases evaluated (seeded sample stratified by their "
+        "labeled category; all of them when there are fewer); 0 = none. Their truth is the person's label.",
+    )
     max_transport_error_share: float = Field(
         default=0.25, ge=0.0, le=1.0, allow_inf_nan=False,
         description="Share of a template's rows, 0-1, that may get no answer (timeouts, dead server, malformed "
@@ -86,11 +92,13 @@ def prompt_evaluations(
     config: PromptEvaluationParams,
     scenarios: pd.DataFrame,
     enrichment_edge_cases: pd.DataFrame,
+    curated_cases: pd.DataFrame,
     llm: LlamaServerResource,
     local_files: LocalFiles,
 ) -> Any:
     per_family = None if config.edge_cases_per_family < 0 else config.edge_cases_per_family
-    rows = evaluation_set(scenarios, enrichment_edge_cases, config.evaluation_size, config.seed, per_family)
+    rows = evaluation_set(scenarios, enrichment_edge_cases, config.evaluation_size, config.seed, per_family,
+                          curated=evaluation_rows(curated_cases), curated_size=config.curated_size)
     fingerprint = evaluation_set_fingerprint(rows)
     cache = ResponseCache(local_files.path("prompt_evaluations", "cache"))
     model_id = llm.model_identity_or_failure()

@@ -28,6 +28,7 @@ from secassets.evaluation.report import (
     pairwise_table,
     render_html,
     side_by_side_table,
+    source_table,
 )
 from secassets.evaluation.side_by_side import side_by_side
 from secassets.storage.files import write_bytes, write_text
@@ -110,6 +111,7 @@ def template_leaderboard(
         "evaluation_set": board["evaluation_set"],
         "evaluations_fingerprint": board["evaluations_fingerprint"],
         "leaderboard": dg.MetadataValue.md(leaderboard_table(board)),
+        "by_source": dg.MetadataValue.md(source_table(board)),
         "pairwise_tests": dg.MetadataValue.md(pairwise_table(board) if board["pairwise"] else "fewer than two templates"),
         "side_by_side": dg.MetadataValue.md(side_by_side_table(side, board["ranking"])),
         "accuracy_plot": dg.MetadataValue.md(f"![accuracy](data:image/png;base64,{base64.b64encode(plots['accuracy']).decode()})"),

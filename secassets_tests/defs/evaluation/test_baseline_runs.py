@@ -11,7 +11,7 @@ from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets_tests.defs.evaluation.test_prompt_evaluations import write_scenarios_and_edges
 
 pytestmark = pytest.mark.integration
-EVAL = {"evaluation_size": 12, "edge_cases_per_family": 0}
+EVAL = {"evaluation_size": 12, "edge_cases_per_family": 0, "curated_size": 0}
 
 
 def _materialize(data_dir, selection, config=None, llm=None, partition_key=None):
@@ -83,7 +83,7 @@ def test_a_run_on_another_model_is_not_comparable(pinned):
 
 def test_repeats_report_stability_and_a_rerun_makes_no_server_call(tmp_path):
     write_scenarios_and_edges(tmp_path, 20)
-    config = {"evaluation_size": 4, "edge_cases_per_family": 0, "repeats": 3, "temperature": 0.7}
+    config = {"evaluation_size": 4, "edge_cases_per_family": 0, "curated_size": 0, "repeats": 3, "temperature": 0.7}
     first = _materialize(tmp_path, ["prompt_evaluations"], config, LlamaServerResource(parallel=2), "basic")
     assert first.success
     df = pd.read_parquet(tmp_path / "prompt_evaluations" / "basic.parquet")

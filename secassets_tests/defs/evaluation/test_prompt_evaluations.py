@@ -10,7 +10,7 @@ from secassets_tests.conftest import materialize_scenarios
 
 pytestmark = pytest.mark.integration
 
-EVAL_CONFIG = {"evaluation_size": 3, "n_predict": 200, "edge_cases_per_family": 0}
+EVAL_CONFIG = {"evaluation_size": 3, "n_predict": 200, "edge_cases_per_family": 0, "curated_size": 0}
 SMALL_EDGES = {"multi_threat": 2, "rare_pose": 2, "boundary_confidence": 2, "ocr_failure": 2, "vram_stress": 1, "circuit_breaker": 1}
 
 
@@ -18,7 +18,7 @@ def write_scenarios_and_edges(data_dir, num_scenarios):
     """Materialize scenarios and a few edge cases per family into data_dir (the evaluation fault tests use it too)."""
     assert materialize_scenarios(data_dir, num_scenarios=num_scenarios).success
     assert dg.materialize(
-        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("enrichment_edge_cases"),
+        [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("enrichment_edge_cases", "curated_cases"),
         resources=build_resources(str(data_dir), llm=LlamaServerResource(mode="off")),
         run_config={"ops": {"enrichment_edge_cases": {"config": SMALL_EDGES}}},
     ).success
@@ -81,8 +81,8 @@ def test_a_crashed_run_resumes_with_only_the_missing_calls(eval_dir):
     assert meta["server_calls"].value <= 1
 
 
-def test_edge_cases_join_the_evaluation_set(eval_dir):
-    config = {**EVAL_CONFIG, "edge_cases_per_family": 1, "evaluation_size": 1}
+def test_edge_cases_and_curated_cases_join_the_evaluation_set(eval_dir):
+    config = {**EVAL_CONFIG, "edge_cases_per_family": 1, "evaluation_size": 1, "curated_size": 3}
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
         resources=build_resources(str(eval_dir), llm=LlamaServerResource(parallel=2)),
@@ -91,6 +91,10 @@ def test_edge_cases_join_the_evaluation_set(eval_dir):
     assert result.success
     df = pd.read_parquet(eval_dir / "prompt_evaluations" / "model_zoo.parquet")
     assert (df["source"] == "edge_case").sum() == 6 and (df["source"] == "scenario").sum() == 1
+    curated = df[df["source"] == "curated"]
+    assert len(curated) == 3 and set(curated["scenario_type"]) == {"normal", "suspicious", "threat"}  # stratified
+    assert curated["prompt"].str.contains("not available").all() and not curated["prompt"].str.contains("t=").any()
+    assert curated["ceiling_score"].notna().all() and curated["chance_score"].notna().all()
 
 
 def test_leaderboard_refuses_partitions_from_another_evaluation_set_and_names_them(eval_dir):

@@ -1,0 +1,91 @@
+"""curated_cases: labeled cases kept by the home-security team, read beside the synthetic scenarios.
+
+Reads `<root>/<category>/<case_id>/expected_labels.json` folders (categories nested one level
+allowed) and, optionally, a JSONL or parquet table of the same fields. Each case is validated and
+mapped to the rubric's Observation through secassets.curated.vocabulary; a case that cannot be read
+or mapped is a row with valid false and its reason, never dropped. Output:
+data/curated_cases.parquet; a stratified sample joins the prompt evaluations.
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from secassets.core.vocabulary import CURATED_DIR_NAME, CURATED_EXAMPLES_DIR
+from secassets.curated.loader import CuratedSourceError, load_cases
+from secassets.curated.rows import cases_frame
+from secassets.defs.resources.local_files import LocalFiles
+from secassets.defs.run_config import CheckedConfig
+from secassets.storage.markdown import markdown_table
+
+PREVIEW_ROWS = 10
+
+
+class CuratedCaseParams(CheckedConfig):
+    root: str = Field(
+        default="", description="Folder of labeled cases (<root>/<category>/<case_id>/expected_labels.json); relative "
+        f"paths are read from the data folder. Empty: <data>/{CURATED_DIR_NAME}/ when it exists, else the project's "
+        "shipped examples (data/curated_examples/).",
+    )
+    table: str = Field(default="", description="Optional JSONL or parquet table of cases (case_id, category and the "
+                       "expected_labels fields), read besides the folder; relative to the data folder.")
+    max_invalid_share: float = Field(
+        default=0.10, ge=0.0, le=1.0, allow_inf_nan=False,
+        description="Share of cases, 0-1, that may be invalid before the curated_cases_valid check fails (ERROR).",
+    )
+    min_level_agreement: float = Field(
+        default=0.60, ge=0.0, le=1.0, allow_inf_nan=False,
+        description="Share of valid cases, 0-1, whose rubric level must equal the human level; below it the "
+        "rubric_agreement check WARNs.",
+    )
+
+
+def curated_root(config: CuratedCaseParams, files: LocalFiles) -> tuple[Path, str]:
+    """The folder to read and why it was chosen."""
+    if config.root:
+        path = Path(config.root)
+        return (path if path.is_absolute() else files.base_dir / path), "configured root"
+    team = files.base_dir / CURATED_DIR_NAME
+    if team.is_dir():
+        return team, f"<data>/{CURATED_DIR_NAME}/"
+    return CURATED_EXAMPLES_DIR, f"shipped examples (no <data>/{CURATED_DIR_NAME}/ folder)"
+
+
+@dg.asset(
+    description="Labeled cases from the team's own folders (and optional JSONL/parquet table): one row per case found "
+    "with case_id, category, source_file, valid and reason, the human label (label_level, label_min, label_max), the "
+    "rubric's assessment (rubric_level, rubric_low, rubric_high, rubric_drivers) and the mapped observation (JSON). "
+    "Values with no honest mapping become 'not available' (listed per case), never guesses.",
+    kinds={"parquet", "pandas"},
+)
+def curated_cases(context: dg.AssetExecutionContext, config: CuratedCaseParams, local_files: LocalFiles) -> pd.DataFrame:
+    root, why = curated_root(config, local_files)
+    table = None
+    if config.table:
+        table = Path(config.table) if Path(config.table).is_absolute() else local_files.base_dir / config.table
+    try:
+        cases = load_cases(root, table)
+    except CuratedSourceError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    df = cases_frame(cases)
+    invalid = df[~df["valid"]]
+    context.log.info(f"curated_cases: {len(df)} cases from {root} ({why}), {len(invalid)} invalid")
+    per_category = df.groupby(["label_category", "valid"], dropna=False).size().reset_index(name="cases")
+    context.add_output_metadata({
+        "dagster/row_count": len(df),
+        "root": str(root), "root_chosen_as": why, "table": str(table or ""),
+        "valid_cases": int(df["valid"].sum()), "invalid_cases": len(invalid),
+        "invalid_share": round(len(invalid) / len(df), 4) if len(df) else 0.0,
+        "max_invalid_share": config.max_invalid_share, "min_level_agreement": config.min_level_agreement,
+        "per_category": dg.MetadataValue.md(markdown_table(
+            per_category.astype(str).to_dict("records"), ["label_category", "valid", "cases"])),
+        "invalid": dg.MetadataValue.md(markdown_table(invalid.to_dict("records"), ["source_file", "reason"])
+                                       if len(invalid) else "none"),
+        "preview": dg.MetadataValue.md(markdown_table(df.head(PREVIEW_ROWS).to_dict("records"), [
+            "case_id", "label_category", "label_level", "label_min", "label_max", "rubric_level", "rubric_low",
+            "rubric_high", "not_available"])),
+    })
+    return df
