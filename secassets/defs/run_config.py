@@ -34,4 +34,5 @@ class CheckedConfig(dg.Config):
             raise dg.Failure(
                 description=f"Invalid run config ({type(self).__name__}): {describe_errors(exc)}. "
                 "Fix these values in the launchpad's ops config; nothing was written.",
+                allow_retries=False,  # the same config fails the same way: no retry policy should repeat it
             ) from None

@@ -44,9 +44,15 @@ def check_name(name: str) -> str:
     return name
 
 
-def pin_baseline(board_path: Path, evaluations_dir: Path, templates: list[str], dest: Path) -> Path:
-    """Copy the leaderboard and the ranked templates' result files to dest, atomically (all or nothing)."""
-    missing = [t for t in templates if not (evaluations_dir / f"{t}.parquet").is_file()]
+def _evaluation_file(folder: Path, key: str) -> Path:
+    """Where one "model|template" evaluation lives under a folder: <model>/<template>.parquet."""
+    model, template = key.split("|")
+    return folder / model / f"{template}.parquet"
+
+
+def pin_baseline(board_path: Path, evaluations_dir: Path, keys: list[str], dest: Path) -> Path:
+    """Copy the leaderboard and the ranked evaluations ("model|template" keys) to dest, atomically (all or nothing)."""
+    missing = [k for k in keys if not _evaluation_file(evaluations_dir, k).is_file()]
     if not board_path.is_file() or missing:
         raise FileNotFoundError(f"nothing to pin: {board_path if not board_path.is_file() else ''} missing "
                                 f"{', '.join(missing)}; materialize prompt_evaluations and template_leaderboard first")
@@ -54,9 +60,11 @@ def pin_baseline(board_path: Path, evaluations_dir: Path, templates: list[str], 
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
     (staging / EVALUATIONS_DIR).mkdir()
     shutil.copy2(board_path, staging / LEADERBOARD_FILE)
-    for t in templates:
-        shutil.copy2(evaluations_dir / f"{t}.parquet", staging / EVALUATIONS_DIR / f"{t}.parquet")
-    write_text(staging / "pinned.json", json.dumps({"templates": templates}, sort_keys=True))
+    for k in keys:
+        target = _evaluation_file(staging / EVALUATIONS_DIR, k)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(_evaluation_file(evaluations_dir, k), target)
+    write_text(staging / "pinned.json", json.dumps({"evaluations": keys}, sort_keys=True))
     old = dest.with_name(f".{dest.name}.replaced")
     if dest.exists():
         shutil.rmtree(old, ignore_errors=True)
@@ -67,11 +75,11 @@ def pin_baseline(board_path: Path, evaluations_dir: Path, templates: list[str], 
 
 
 def load_baseline(dest: Path) -> dict[str, pd.DataFrame] | None:
-    """The pinned per-row results by template, or None when nothing is pinned under dest."""
+    """The pinned per-row results by "model|template", or None when nothing is pinned under dest."""
     folder = dest / EVALUATIONS_DIR
     if not folder.is_dir():
         return None
-    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return {f"{p.parent.name}|{p.stem}": pd.read_parquet(p) for p in sorted(folder.glob("*/*.parquet"))}
 
 
 def _identity(df: pd.DataFrame) -> dict[str, str]:
@@ -113,5 +121,5 @@ def compare_template(before: pd.DataFrame, after: pd.DataFrame, thresholds: Regr
 
 def compare_with_baseline(baseline: dict[str, pd.DataFrame], current: dict[str, pd.DataFrame],
                           thresholds: RegressionThresholds) -> dict[str, dict[str, Any]]:
-    """Per template in both: its verdict against the baseline."""
+    """Per "model|template" in both: its verdict against the baseline (another model is another key, never judged)."""
     return {t: compare_template(baseline[t], current[t], thresholds) for t in sorted(set(baseline) & set(current))}

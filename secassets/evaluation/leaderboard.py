@@ -219,7 +219,7 @@ def size_note(n: int) -> str:
             "the nightly job evaluates about 100 (±10 points)")
 
 
-def _settings_without_budget(label: str) -> str:
+def settings_without_budget(label: str) -> str:
     settings = json.loads(label)
     settings.pop("n_predict", None)  # each template has its own answer budget by design
     return json.dumps(settings, sort_keys=True)
@@ -229,7 +229,7 @@ def mixing_problems(evals: dict[str, pd.DataFrame]) -> list[str]:
     """Why these partitions cannot be ranked together (different models, evaluation sets or settings)."""
     problems = []
     for column in COMPARABILITY_COLUMNS:
-        values = {t: sorted({(_settings_without_budget(v) if column == "settings" else str(v)) for v in df[column]})
+        values = {t: sorted({(settings_without_budget(v) if column == "settings" else str(v)) for v in df[column]})
                   for t, df in evals.items() if column in df}
         distinct = {v for vs in values.values() for v in vs}
         if len(distinct) > 1:

@@ -112,7 +112,7 @@ def side_by_side_table(side: list[dict[str, Any]], templates: list[str], limit: 
     return markdown_table(rows, ["scenario", "type", "truth", *templates, "changed"])
 
 
-def _side_by_side_html(side: list[dict[str, Any]], templates: list[str]) -> str:
+def _side_by_side_html(side: list[dict[str, Any]], templates: list[str], model: str = "") -> str:
     head = "".join(f"<th>{html.escape(t)}</th>" for t in templates)
     body = []
     for r in side:
@@ -130,10 +130,11 @@ def _side_by_side_html(side: list[dict[str, Any]], templates: list[str]) -> str:
         body.append(f"<tr data-disagree='{int(r['disagree'])}'><td>{html.escape(r['scenario_hash'][:12])}</td>"
                     f"<td>{html.escape(r['scenario_type'])}</td><td>{html.escape(r['truth'])}</td>{''.join(cells)}"
                     f"<td>{html.escape(changed)}</td></tr>")
-    toggle = ("<label><input type='checkbox' id='disagree' onchange=\"document.querySelectorAll('#side tbody tr')"
-              ".forEach(r=>r.style.display=(this.checked&&r.dataset.disagree==='0')?'none':'')\"/> only where "
+    table_id = f"side-{model}" if model else "side"
+    toggle = ("<label><input type='checkbox' onchange=\"this.closest('label').nextElementSibling.querySelectorAll("
+              "'tbody tr').forEach(r=>r.style.display=(this.checked&&r.dataset.disagree==='0')?'none':'')\"/> only where "
               "templates disagree</label>")
-    return (f"{toggle}<table id='side'><thead><tr><th>scenario</th><th>type</th><th>truth</th>{head}"
+    return (f"{toggle}<table id='{html.escape(table_id)}'><thead><tr><th>scenario</th><th>type</th><th>truth</th>{head}"
             f"<th>changed since baseline</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
@@ -145,44 +146,67 @@ def _md_to_html_table(md: str) -> str:
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def render_html(board: dict[str, Any], plots: dict[str, bytes], context: dict[str, Any],
-                side: list[dict[str, Any]] | None = None, baseline: dict[str, Any] | None = None) -> str:
-    """A self-contained page (plots inlined as data URIs, no script but the disagreement filter)."""
+def model_comparison_table(board: dict[str, Any]) -> str:
+    """Per template evaluated by two or more models: the models ranked on the same scenarios, or why they are not
+    comparable."""
+    rows = []
+    for template, comparison in board["by_template"].items():
+        if "not_comparable" in comparison:
+            rows.append({"template": template, "models": "not comparable", "verdict": "; ".join(comparison["not_comparable"])})
+            continue
+        ranked = ", ".join(f"{m} {_fmt(comparison['templates'][m]['in_range_accuracy'])}" for m in comparison["ranking"])
+        rows.append({"template": template, "models": ranked, "verdict": comparison["best"]})
+    return markdown_table(rows, ["template", "models", "verdict"])
+
+
+def _model_section(model: str, board: dict[str, Any], plots: dict[str, bytes], side: list[dict[str, Any]]) -> str:
     images = "".join(
-        f'<figure><img alt="{html.escape(k)}" src="data:image/png;base64,{base64.b64encode(v).decode()}"/></figure>'
+        f'<figure><img alt="{html.escape(model)} {html.escape(k)}" src="data:image/png;base64,{base64.b64encode(v).decode()}"/></figure>'
         for k, v in plots.items()
     )
-    facts = "".join(f"<li><b>{html.escape(str(k))}</b>: {html.escape(str(v))}</li>" for k, v in context.items())
     breakdown = ""
     for name in board["ranking"]:
         for by, groups in board["templates"][name]["breakdowns"].items():
             rows = [{"group": g, **vals} for g, vals in groups.items()]
-            breakdown += f"<h3>{html.escape(name)} by {html.escape(by)}</h3>" + _md_to_html_table(
+            breakdown += f"<h4>{html.escape(name)} by {html.escape(by)}</h4>" + _md_to_html_table(
                 markdown_table(rows, ["group", "n", "in_range_accuracy", "mean_deviation"])
             )
     stab = stability_table(board)
+    return (
+        f"<h2>Model {html.escape(model)}</h2><p><b>{html.escape(board['best'])}</b>. Model identity: "
+        f"{html.escape(board.get('model_id', ''))}.</p><h3>Ranking</h3>{_md_to_html_table(leaderboard_table(board))}"
+        "<h3>By source</h3><p>Every figure again per source (generated scenarios, edge cases, cases a person labeled), "
+        f"each against that source's own chance and ceiling.</p>{_md_to_html_table(source_table(board))}"
+        f"{images}<h3>Paired tests</h3><p>Exact McNemar on in-range, Wilcoxon on deviation, same scenarios; "
+        "Holm-adjusted p-values next to the raw ones.</p>"
+        f"{_md_to_html_table(pairwise_table(board)) if board['pairwise'] else '<p>fewer than two templates</p>'}"
+        f"{'<h3>Stability over repeats</h3>' + _md_to_html_table(stab) if stab else ''}"
+        f"<h3>Scenario by scenario</h3>{_side_by_side_html(side, board['ranking'], model)}"
+        f"<h3>Breakdowns</h3>{breakdown}"
+    )
+
+
+def render_html(board: dict[str, Any], plots: dict[str, dict[str, bytes]], context: dict[str, Any],
+                sides: dict[str, list[dict[str, Any]]] | None = None, baseline: dict[str, Any] | None = None) -> str:
+    """A self-contained page (plots inlined as data URIs, no script but the disagreement filters): per model the
+    templates ranked, then the models compared per template, then the verdicts against the pinned baseline."""
+    facts = "".join(f"<li><b>{html.escape(str(k))}</b>: {html.escape(str(v))}</li>" for k, v in context.items())
+    sections = "".join(_model_section(m, b, plots.get(m, {}), (sides or {}).get(m, [])) for m, b in board["by_model"].items())
+    models = ("<h2>Models compared per template</h2><p>Paired on the same scenarios (Holm-adjusted exact McNemar); "
+              "each model in its own prompt format.</p>" + _md_to_html_table(model_comparison_table(board))
+              ) if board["by_template"] else ""
     verdicts = ""
     if baseline:
-        rows = [{"template": t, **v} for t, v in baseline.items()]
+        rows = [{"evaluation": t, **v} for t, v in baseline.items()]
         verdicts = "<h2>Against the pinned baseline</h2>" + _md_to_html_table(
-            markdown_table(rows, ["template", "verdict", "detail", "n", "changed_rows"]))
+            markdown_table(rows, ["evaluation", "verdict", "detail", "n", "changed_rows"]))
     style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}img{max-width:100%}"
              "pre{white-space:pre-wrap;max-width:480px;font-size:11px}")
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>secassets template leaderboard</title><style>{style}</style></head>"
-        f"<body><h1>Prompt template leaderboard</h1><p><b>{html.escape(board['best'])}</b>. {html.escape(board['size'])}.</p>"
-        f"<ul>{facts}</ul><h2>Ranking</h2><p>Each score with its 95% interval (Wilson for rates, bootstrap for means), "
-        "chance (the best constant answer on the same rows), the ceiling (a perfect reader of the template's inputs) "
-        "and normalized = (score - chance) / (ceiling - chance).</p>"
-        f"{_md_to_html_table(leaderboard_table(board))}{verdicts}"
-        "<h2>By source</h2><p>Every figure again per source (generated scenarios, edge cases, cases a person labeled), "
-        "each against that source's own chance and ceiling.</p>"
-        f"{_md_to_html_table(source_table(board))}"
-        f"{images}<h2>Paired tests</h2><p>Exact McNemar on in-range, Wilcoxon on deviation, same scenarios; "
-        "Holm-adjusted p-values next to the raw ones.</p>"
-        f"{_md_to_html_table(pairwise_table(board)) if board['pairwise'] else '<p>fewer than two templates</p>'}"
-        f"{'<h2>Stability over repeats</h2>' + _md_to_html_table(stab) if stab else ''}"
-        f"<h2>Scenario by scenario</h2>{_side_by_side_html(side or [], board['ranking'])}"
-        f"<h2>Breakdowns</h2>{breakdown}</body></html>"
+        f"<body><h1>Prompt template leaderboard</h1><p>{html.escape(board['size'])}.</p><ul>{facts}</ul>"
+        "<p>Each score with its 95% interval (Wilson for rates, bootstrap for means), chance (the best constant answer "
+        "on the same rows), the ceiling (a perfect reader of the template's inputs) and normalized = (score - chance) / "
+        f"(ceiling - chance).</p>{verdicts}{models}{sections}</body></html>"
     )

@@ -26,17 +26,18 @@ from secassets.evaluation.statistics import stratified_sample
 from secassets.evaluation.templates import PromptTemplate
 from secassets.llm.cache import ResponseCache
 from secassets.llm.cached_model import CachedCompletions
+from secassets.llm.chat import Message, PromptFormat, StructuredOutput, chatml
 from secassets.llm.client import LlamaRequestError
 from secassets.llm.completion import Completion
 from secassets.llm.server import LlamaServerError
 
 T = TypeVar("T")
 R = TypeVar("R")
-Complete = Callable[[str, dict[str, Any] | None, "EvaluationSettings"], Completion]
+Complete = Callable[[list[Message], dict[str, Any] | None, "EvaluationSettings"], Completion]
 MapFn = Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]
 
 EVALUATION_COLUMNS = (
-    "template", "scenario_hash", "repeat", "source", "scenario_type", "enrichment_level",
+    "template", "model", "scenario_hash", "repeat", "source", "scenario_type", "enrichment_level",
     "truth_low", "truth_high", "truth_level", "truth_alert", "prompt", "raw_output", "thinking",
     "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
     "key_point_recall", "ceiling_score", "ceiling_in_range", "ceiling_level_agreement", "ceiling_alert_agreement",
@@ -52,15 +53,17 @@ COMPARABILITY_COLUMNS = ("model_id", "evaluation_set", "settings")
 
 
 class EvaluationSettings(BaseModel):
-    """Sampling and prompting settings; part of every cache key."""
+    """Sampling and prompting settings; part of every cache key and of the settings every row records."""
 
     n_predict: int = Field(default=400, ge=16, le=8192)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, allow_inf_nan=False)
     seed: int = Field(default=42, ge=0, le=2**32 - 1)
     thinking: bool = False  # adds "detailed thinking on"; the JSON constraint is then left off
+    prompt_format: PromptFormat = "chatml"  # how the messages reach the model (secassets.llm.chat.PROMPT_FORMATS)
+    structured: StructuredOutput = "none"  # how a chat endpoint is given the schema (prompt_format chat only)
 
     def params(self) -> dict[str, Any]:
-        return {**self.model_dump(), "stop": list(CHATML_STOP_TOKENS)}
+        return {**self.model_dump(), "stop": list(CHATML_STOP_TOKENS) if self.prompt_format == "chatml" else []}
 
     def for_repeat(self, repeat: int) -> EvaluationSettings:
         """Repeat r samples with seed + r, so each repeat is its own cached answer."""
@@ -99,6 +102,14 @@ def evaluation_set(
     if curated is not None and len(curated) and curated_size:
         parts.append(curated.loc[stratified_sample(curated, curated_size, "scenario_type", seed)])
     return pd.concat(parts, ignore_index=True)
+
+
+def prompt_text(messages: list[Message], prompt_format: PromptFormat) -> str:
+    """What a row records as its prompt (and what its cache key hashes): the ChatML sent for chatml; the messages
+    themselves for model and chat, whose final text the server renders (the model's template is in the model id)."""
+    if prompt_format == "chatml":
+        return chatml(messages)
+    return "\n\n".join(f"[{m.role}]\n{m.content}" for m in messages)
 
 
 TRANSPORT_ERROR = "transport error: "
@@ -150,12 +161,14 @@ def evaluate_template(
     cache: ResponseCache,
     model_id: str,
     settings: EvaluationSettings,
+    model: str = "",
     calibration: Calibration | None = None,
     repeat: int = 0,
     labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, EvaluationStats]:
     """One result row per evaluation row; server calls only for answers not in the cache.
 
+    model: the model partition's name (model_id is what answered: the identity every cache key holds).
     calibration: the template's perfect reader (secassets.evaluation.ceilings.calibrate over the whole
     scenario population); by default calibrated on the evaluated rows themselves.
     """
@@ -163,7 +176,8 @@ def evaluate_template(
     calibration = calibration or calibrate(rows, template)
     settings = settings.for_repeat(repeat)
     labels = labels or {"evaluation_set": evaluation_set_fingerprint(rows), "settings": settings_label(settings, 1)}
-    prompts = [template.render(r, thinking=settings.thinking) for r in records]
+    messages = [template.messages(r, thinking=settings.thinking) for r in records]
+    prompts = [prompt_text(m, settings.prompt_format) for m in messages]
     schema = None if settings.thinking else template.answer_schema()
     completions = CachedCompletions(cache, model_id)
     keys = [completions.key(p, settings.params(), schema) for p in prompts]
@@ -182,7 +196,7 @@ def evaluate_template(
 
     def call(i: int) -> tuple[int, Completion | str, bool]:
         try:
-            completion = complete(prompts[i], schema, settings)
+            completion = complete(messages[i], schema, settings)
         except LlamaServerError:
             raise  # no server at all: the step fails with the resource's message
         except LlamaRequestError as exc:
@@ -206,7 +220,7 @@ def evaluate_template(
             "source": record.get("source", "scenario"), "scenario_type": record["scenario_type"],
             "enrichment_level": record["enrichment_level"], "truth_low": truth.risk_range.low,
             "truth_high": truth.risk_range.high, "truth_level": truth.level, "truth_alert": truth.should_trigger_alert,
-            "prompt": prompts[i], "model_id": model_id, **labels,
+            "prompt": prompts[i], "model": model or model_id, "model_id": model_id, **labels,
         }
         if isinstance(outcome, str):
             transport_errors += 1

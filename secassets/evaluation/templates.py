@@ -1,4 +1,4 @@
-"""The five risk-analysis prompt templates (ChatML), their declared inputs and the JSON they ask for.
+"""The five risk-analysis prompt templates (chat messages), their declared inputs and the JSON they ask for.
 
 Every input is rendered from a scenario (or edge-case) row; an input the row lacks renders as an
 explicit "not available" line, never as an empty or invented value.
@@ -20,6 +20,7 @@ from secassets.evaluation.inputs import (
     VISION_INPUTS,
     Row,
 )
+from secassets.llm.chat import Message, chatml
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS, level_score_ranges
 from secassets.risk.observation import ObservationField
 
@@ -69,13 +70,14 @@ class PromptTemplate:
             lines.append(f"{spec.label}:{'' if value.startswith(chr(10)) else ' '}{value}")
         return "\n".join(lines)
 
+    def messages(self, row: Row, thinking: bool = False) -> list[Message]:
+        """The chat messages (system, user): what every prompt format starts from."""
+        return [Message(role="system", content=self.system_prompt(thinking)),
+                Message(role="user", content=self.user_prompt(row))]
+
     def render(self, row: Row, thinking: bool = False) -> str:
-        """The ChatML prompt, ending where the assistant's answer starts."""
-        return (
-            f"<|im_start|>system\n{self.system_prompt(thinking)}<|im_end|>\n"
-            f"<|im_start|>user\n{self.user_prompt(row)}<|im_end|>\n"
-            "<|im_start|>assistant\n"
-        )
+        """The raw ChatML prompt (prompt_format chatml), ending where the assistant's answer starts."""
+        return chatml(self.messages(row, thinking))
 
     def answer_schema(self) -> dict[str, Any]:
         """JSON schema of the answer: strings bounded and printable ASCII without quotes or backslashes, so no

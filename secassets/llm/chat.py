@@ -27,8 +27,10 @@ PROMPT_FORMATS: dict[PromptFormat, str] = {
     "chat": "the messages go to /v1/chat/completions (OpenAI-compatible: llama.cpp, NVIDIA API catalog, NIM)",
     "chatml": "the messages are rendered here as raw ChatML and sent to /completion",
 }
-StructuredOutput = Literal["response_format", "nvext", "none"]
+StructuredOutput = Literal["grammar", "response_format", "nvext", "none"]
 STRUCTURED_OUTPUTS: dict[StructuredOutput, str] = {
+    "grammar": "llama.cpp's own GBNF grammar derived from the schema (the caller sends it as `grammar`): the one "
+    "constraint llama.cpp's chat route enforces",
     "response_format": 'OpenAI response_format {"type": "json_schema", ...}: llama.cpp, NVIDIA API catalog',
     "nvext": 'NIM\'s nvext {"guided_json": schema}',
     "none": "no schema is sent; the prompt alone asks for JSON",
@@ -78,7 +80,7 @@ def chatml(messages: Iterable[Message | Mapping[str, Any]]) -> str:
 
 def structured_output_fields(json_schema: Mapping[str, Any] | None, structured: StructuredOutput) -> dict[str, Any]:
     """The request fields that tell a chat endpoint the answer's JSON schema ({} without a schema or with "none")."""
-    if json_schema is None or structured == "none":
+    if json_schema is None or structured in ("none", "grammar"):  # a grammar travels in the request's extra fields
         return {}
     if structured == "response_format":
         return {"response_format": {

@@ -151,6 +151,9 @@ def _llama_identity(props: dict[str, Any], data: list[Any] | None) -> str:
     parts += [f"{k}={meta[k]}" for k in ("size", "n_params", "ftype") if meta.get(k) is not None]
     parts.append(f"ctx/slot={settings.get('n_ctx', '?')}")
     parts.append(f"build={props.get('build_info', '?')}")
+    template = props.get("chat_template")
+    if isinstance(template, str) and template:  # the server may run the model with another template than its own
+        parts.append(f"template={hashlib.sha256(template.encode()).hexdigest()[:12]}")
     return " ".join(parts)
 
 

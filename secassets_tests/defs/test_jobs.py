@@ -1,18 +1,44 @@
 from datetime import UTC, datetime
 
 import dagster as dg
+import pytest
 
 from secassets.core.vocabulary import TEMPLATE_NAMES
 from secassets.definitions import defs
-from secassets.defs.jobs import nightly_prompt_evaluation_schedule
+from secassets.defs.evaluation.partitions import EVALUATION_PARTITIONS, register_models
+from secassets.defs.jobs import model_partitions_sensor, nightly_prompt_evaluation_schedule
 
 
-def test_nightly_schedule_requests_every_template_partition_once_a_night():
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+def test_nightly_schedule_requests_every_model_x_template_partition_once_a_night(instance):
+    register_models(instance, ["smollm2-135m", "nemotron-nano"])
+    context = dg.build_schedule_context(instance=instance,
+                                        scheduled_execution_time=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
     request = nightly_prompt_evaluation_schedule(context)
     assert request.run_key == "nightly-2026-11-22"
-    assert request.tags["dagster/asset_partition_range_start"] == TEMPLATE_NAMES[0]
-    assert request.tags["dagster/asset_partition_range_end"] == TEMPLATE_NAMES[-1]
+    assert request.tags["dagster/asset_partition_range_start"] == f"smollm2-135m|{TEMPLATE_NAMES[0]}"
+    assert request.tags["dagster/asset_partition_range_end"] == f"nemotron-nano|{TEMPLATE_NAMES[-1]}"
+    keys = EVALUATION_PARTITIONS.get_partition_keys_in_range(
+        dg.PartitionKeyRange(request.tags["dagster/asset_partition_range_start"],
+                             request.tags["dagster/asset_partition_range_end"]), dynamic_partitions_store=instance)
+    assert len(keys) == 2 * len(TEMPLATE_NAMES)  # the range holds exactly every model x template
+
+
+def test_nightly_schedule_skips_without_a_model_and_the_sensor_registers_the_deployments(instance):
+    context = dg.build_schedule_context(instance=instance,
+                                        scheduled_execution_time=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+    assert isinstance(nightly_prompt_evaluation_schedule(context), dg.SkipReason)
+    sensor = model_partitions_sensor(["smollm2-135m", "nemotron-nano"])
+    result = sensor(dg.build_sensor_context(instance=instance))
+    [request] = result.dynamic_partitions_requests
+    assert request.partitions_def_name == "models" and list(request.partition_keys) == ["smollm2-135m", "nemotron-nano"]
+    register_models(instance, ["smollm2-135m", "nemotron-nano"])
+    assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
     assert nightly_prompt_evaluation_schedule.cron_schedule == "0 2 * * *"
     assert nightly_prompt_evaluation_schedule.job_name == "nightly_prompt_evaluation"
 

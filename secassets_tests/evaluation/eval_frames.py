@@ -19,7 +19,7 @@ def eval_frame(template: str, in_range: list[bool], *, scores: list[int | None] 
     for i in range(n):
         score = scores[i] if parse[i] else None
         rows.append({
-            "template": template, "scenario_hash": f"h{i:03d}", "repeat": repeat, "source": "scenario",
+            "template": template, "model": model, "scenario_hash": f"h{i:03d}", "repeat": repeat, "source": "scenario",
             "scenario_type": "suspicious", "enrichment_level": "basic", "truth_low": truth[0], "truth_high": truth[1],
             "truth_level": "medium", "truth_alert": False, "prompt": f"prompt {i}", "raw_output": "{}", "thinking": None,
             "parse_ok": parse[i], "risk_score": score, "risk_level": None if score is None else level_for_score(score),

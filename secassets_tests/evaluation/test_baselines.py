@@ -41,18 +41,18 @@ def test_other_model_set_or_settings_are_not_comparable(change):
 
 def test_pin_is_atomic_and_replaces_the_old_baseline(tmp_path):
     evals = tmp_path / "prompt_evaluations"
-    evals.mkdir()
-    eval_frame("basic", [True] * 3).to_parquet(evals / "basic.parquet")
+    (evals / "m").mkdir(parents=True)
+    eval_frame("basic", [True] * 3).to_parquet(evals / "m" / "basic.parquet")
     board = tmp_path / "template_leaderboard.json"
-    board.write_text('{"ranking": ["basic"]}')
-    dest = pin_baseline(board, evals, ["basic"], tmp_path / "baselines" / "default")
-    assert set(load_baseline(dest)) == {"basic"}
-    eval_frame("basic", [False] * 3).to_parquet(evals / "basic.parquet")
-    pin_baseline(board, evals, ["basic"], dest)
-    assert not load_baseline(dest)["basic"]["in_range"].any()
+    board.write_text('{"evaluated": ["m|basic"]}')
+    dest = pin_baseline(board, evals, ["m|basic"], tmp_path / "baselines" / "default")
+    assert set(load_baseline(dest)) == {"m|basic"}
+    eval_frame("basic", [False] * 3).to_parquet(evals / "m" / "basic.parquet")
+    pin_baseline(board, evals, ["m|basic"], dest)
+    assert not load_baseline(dest)["m|basic"]["in_range"].any()
     assert sorted(p.name for p in dest.parent.iterdir()) == ["default"]  # no staging or old folder left
-    with pytest.raises(FileNotFoundError, match="missing vision"):
-        pin_baseline(board, evals, ["basic", "vision"], dest)
+    with pytest.raises(FileNotFoundError, match="missing m|vision"):
+        pin_baseline(board, evals, ["m|basic", "m|vision"], dest)
     assert load_baseline(tmp_path / "baselines" / "none") is None
 
 

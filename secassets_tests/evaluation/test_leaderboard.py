@@ -11,6 +11,7 @@ from secassets.evaluation.leaderboard import (
     size_note,
     verdict,
 )
+from secassets.evaluation.model_board import build_board
 from secassets.evaluation.report import source_table
 from secassets.evaluation.statistics import holm, wilson_interval
 from secassets_tests.evaluation.eval_frames import eval_frame
@@ -132,3 +133,17 @@ def test_every_figure_is_broken_down_by_source_with_each_sources_own_chance():
     assert by_source["curated"]["in_range_accuracy"]["chance"] == 0.0  # the population's constant misses every curated range
     table = source_table(board)
     assert "| basic | curated | 6 |" in table and "| basic | scenario | 20 |" in table
+
+
+def test_models_on_another_set_or_other_settings_are_not_compared_but_each_keeps_its_ranking():
+    evals = {"m|basic": eval_frame("basic", [True] * 10), "m|vision": eval_frame("vision", [False] * 10),
+             "n|basic": eval_frame("basic", [False] * 10, model="n", evaluation_set="other")}
+    board = build_board(evals)
+    assert board["models"] == ["m", "n"] and board["by_model"]["m"]["ranking"] == ["basic", "vision"]
+    assert "evaluation_set differs" in board["by_template"]["basic"]["not_comparable"][0]
+    chatml = '{"n_predict":400,"prompt_format":"chatml","repeats":1,"seed":42,"temperature":0.0,"thinking":false}'
+    own = '{"n_predict":400,"prompt_format":"model","repeats":1,"seed":42,"temperature":0.0,"thinking":false}'
+    fair = build_board({"m|basic": eval_frame("basic", [True] * 10, settings=chatml),
+                        "n|basic": eval_frame("basic", [False] * 10, model="n", settings=own)})
+    assert "not_comparable" not in fair["by_template"]["basic"]  # each model in its own prompt format is fair
+    assert fair["prompt_formats"] == {"m|basic": ["chatml"], "n|basic": ["model"]}

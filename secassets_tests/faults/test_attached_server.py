@@ -20,6 +20,7 @@ from secassets.definitions import build_resources, defs
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.llm.device import EndpointProbeError, probe_endpoint
 from secassets.llm.server import BUNDLED_MODEL_FILE, LlamaServerError
+from secassets_tests.evaluation_runs import evaluation_instance, key, output
 from secassets_tests.faults.test_server_crash import prepare_evaluation_inputs
 from secassets_tests.http_doubles import reply
 
@@ -80,8 +81,8 @@ def _evaluate(data_dir: Path, endpoint: str) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
         resources=build_resources(str(data_dir), llm=LlamaServerResource(mode="attached", endpoints=[endpoint])),
-        run_config={"ops": {"prompt_evaluations": {"config": EVAL_CONFIG}}}, partition_key="basic",
-        raise_on_error=False,
+        run_config={"ops": {"prompt_evaluations": {"config": EVAL_CONFIG}}}, partition_key=key("basic", endpoint),
+        raise_on_error=False, instance=evaluation_instance(endpoint),
     )
 
 
@@ -103,8 +104,8 @@ def test_a_server_that_is_not_llama_cpp_fails_the_step_and_keeps_the_previous_ou
     evaluated, monkeypatch, llama_server, imposter
 ):
     data_dir = evaluated
-    output = data_dir / "prompt_evaluations" / "basic.parquet"
-    before = output.read_bytes()
+    evaluated_output = output(data_dir, "basic", "real")
+    before = evaluated_output.read_bytes()
     cache_before = sorted(p.name for p in (data_dir / "prompt_evaluations" / "cache").rglob("*.json"))
 
     with serving(imposter) as (url, requests):
@@ -115,7 +116,8 @@ def test_a_server_that_is_not_llama_cpp_fails_the_step_and_keeps_the_previous_ou
     assert f"endpoint imposter at {url} is not a llama.cpp or OpenAI-compatible server" in message
     assert "/props: HTTP" in message and "SECASSETS_ENDPOINTS" in message  # what was seen, and where to fix it
     assert not any(r.startswith("POST") for r in requests)  # nothing was evaluated against it
-    assert output.read_bytes() == before  # the partition's previous output is untouched
+    assert evaluated_output.read_bytes() == before  # the partition's previous output is untouched
+    assert not output(data_dir, "basic", "imposter").exists()
     assert sorted(p.name for p in (data_dir / "prompt_evaluations" / "cache").rglob("*.json")) == cache_before
 
 

@@ -14,7 +14,6 @@ import os
 import dagster as dg
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 
 from secassets.definitions import build_resources, defs
 from secassets.defs.evaluation.prompt_evaluations import PromptEvaluationParams
@@ -29,10 +28,14 @@ from secassets.evaluation.statistics import evaluation_summary
 from secassets.evaluation.templates import TEMPLATES
 from secassets.llm.cache import ResponseCache, cache_key
 from secassets.llm.cached_model import CachedCompletions
+from secassets.llm.chat import Message, chatml
 from secassets.llm.client import LlamaClient, LlamaRequestError
 from secassets.llm.completion import Completion
 from secassets.llm.server import LlamaServerError
 from secassets_tests.defs.evaluation.test_prompt_evaluations import write_scenarios_and_edges
+from secassets_tests.evaluation_runs import evaluation_instance
+from secassets_tests.evaluation_runs import key as partition
+from secassets_tests.evaluation_runs import output as evaluation_output
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +69,9 @@ class TransportThatFailsOn:
     def __init__(self, client: LlamaClient, failures: dict[str, BaseException]) -> None:
         self.client, self.failures, self.calls = client, failures, 0
 
-    def __call__(self, prompt: str, schema: dict | None, s: EvaluationSettings) -> Completion:
+    def __call__(self, messages: list[Message], schema: dict | None, s: EvaluationSettings) -> Completion:
         self.calls += 1
+        prompt = chatml(messages)
         if prompt in self.failures:
             raise self.failures[prompt]
         return self.client.complete(prompt, n_predict=s.n_predict, json_schema=schema, temperature=s.temperature, seed=s.seed)
@@ -105,7 +109,7 @@ def test_requests_without_an_answer_become_failure_rows_in_every_denominator(cli
 
 
 def test_a_server_that_cannot_start_still_ends_the_step(scenarios, tmp_path):
-    def transport_without_a_server(prompt, schema, s):
+    def transport_without_a_server(messages, schema, s):
         raise LlamaServerError("llama-server did not become healthy; check the model_path setting")
 
     with pytest.raises(LlamaServerError, match="model_path setting"):
@@ -201,25 +205,28 @@ def test_the_cache_key_changes_with_everything_that_changes_an_answer():
     ("field", "value"),
     [("evaluation_size", -3), ("evaluation_size", 0), ("seed", -1), ("seed", 2**32), ("n_predict", -1),
      ("temperature", float("inf")), ("temperature", float("nan")), ("temperature", 2.5),
-     ("edge_cases_per_family", -2), ("max_transport_error_share", 1.5)],
+     ("edge_cases_per_family", -2), ("max_transport_error_share", 1.5), ("curated_size", -1),
+     ("prompt_format", "raw"), ("structured", "xml")],
 )
 def test_out_of_bounds_eval_config_is_rejected_with_the_field_named(field, value):
-    with pytest.raises(ValidationError, match=field):
+    with pytest.raises(dg.Failure, match=field) as info:
         PromptEvaluationParams(**{field: value})
+    assert not info.value.allow_retries  # the same config fails the same way: never retried
 
 
 def _materialize(data_dir, config, **kwargs):
     return dg.materialize(
         [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
         resources=build_resources(str(data_dir), llm=kwargs.pop("llm", LlamaServerResource(parallel=2))),
-        run_config={"ops": {"prompt_evaluations": {"config": config}}}, partition_key="basic", raise_on_error=False,
+        run_config={"ops": {"prompt_evaluations": {"config": config}}}, partition_key=partition("basic"), raise_on_error=False,
+        instance=evaluation_instance(),
     )
 
 
 def test_too_many_rows_without_an_answer_fail_the_step_and_keep_the_previous_output(data_dir, monkeypatch):
     monkeypatch.setenv("SECASSETS_DATA_DIR", str(data_dir))  # the deployment's folder is this test's folder
     config = {"evaluation_size": 2, "n_predict": 24, "edge_cases_per_family": 0, "curated_size": 0}
-    output = data_dir / "prompt_evaluations" / "basic.parquet"
+    output = evaluation_output(data_dir, "basic")
     cache = ResponseCache(data_dir / "prompt_evaluations" / "cache")
     real_complete = LlamaClient.complete
     failures = {"n": 0}
@@ -239,12 +246,17 @@ def test_too_many_rows_without_an_answer_fail_the_step_and_keep_the_previous_out
     assert len(df) == 2 and (df["error"] == f"transport error: {INJECTED}").sum() == 1 and len(cache) == 1
     previous = output.read_bytes()
 
-    # 2. The same fault over the default share (0.25): the step fails naming the share, the first error and
-    #    the setting; the partition's previous file keeps its bytes.
-    failures["n"] = 0
+    # 2. A fault that lasts over the default share (0.25): every attempt of the retry policy fails naming the share,
+    #    the first error and the setting; the partition's previous file keeps its bytes.
+    def complete_that_always_times_out(self, prompt, **kwargs):
+        raise LlamaRequestError(INJECTED)
+
+    monkeypatch.setattr(LlamaClient, "complete", complete_that_always_times_out)
     second = _materialize(data_dir, config)
     assert not second.success
-    message = second.failure_data_for_node("prompt_evaluations").user_failure_data.description
+    failures_seen = [e for e in second.all_events if e.event_type_value in ("STEP_FAILURE", "STEP_UP_FOR_RETRY")]
+    assert [e.event_type_value for e in failures_seen] == ["STEP_UP_FOR_RETRY"] * 2 + ["STEP_FAILURE"]
+    message = str(failures_seen[0].event_specific_data.error.cause or failures_seen[0].event_specific_data.error)
     assert "1 of 2 rows (50%)" in message and "max_transport_error_share=0.25" in message and INJECTED in message
     assert output.read_bytes() == previous
 
@@ -261,3 +273,10 @@ def test_too_many_rows_without_an_answer_fail_the_step_and_keep_the_previous_out
     meta = third.asset_materializations_for_node("prompt_evaluations")[-1].metadata
     assert meta["server_calls"].value == 1 and meta["cache_hits"].value == 1 and meta["transport_errors"].value == 0
     assert pd.read_parquet(output)["error"].fillna("").str.startswith("transport error").sum() == 0
+
+    # 5. A transient fault (the first request of a run, one new row): the retry policy asks again for that row only.
+    failures["n"] = 0
+    monkeypatch.setattr(LlamaClient, "complete", complete_that_times_out_once)
+    recovered = _materialize(data_dir, {**config, "evaluation_size": 3})
+    assert recovered.success and failures["n"] == 2  # the failed call, then the retried row; the rest from the cache
+    assert any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in recovered.all_events)

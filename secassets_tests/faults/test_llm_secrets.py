@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from secassets.definitions import build_resources, defs
 from secassets.defs.resources.llama_server import LlamaServerResource
+from secassets_tests.evaluation_runs import evaluation_instance, key, model_of
 from secassets_tests.faults.test_server_crash import marked_model, marked_processes, prepare_evaluation_inputs
 from secassets_tests.http_doubles import reply
 
@@ -63,8 +64,9 @@ def recording(forward_to: str | None = None) -> Iterator[tuple[str, list[dict[st
 def _materialize(data_dir, llm, run_config, instance=None):
     return dg.materialize(
         [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
-        resources=build_resources(str(data_dir), llm=llm), run_config=run_config, partition_key="basic",
-        instance=instance, raise_on_error=False,
+        resources=build_resources(str(data_dir), llm=llm), run_config=run_config,
+        partition_key=key("basic", model_of(llm)), instance=instance or evaluation_instance(model_of(llm)),
+        raise_on_error=False,
     )
 
 
@@ -78,7 +80,7 @@ def test_launchpad_config_cannot_send_a_key_to_its_own_url(tmp_path, monkeypatch
         assert "api_key_env" in str(info.value) and "base_urls" in str(info.value)
         with pytest.raises(dg.DagsterInvalidConfigError):  # the nightly job's launchpad is no different
             nightly = defs.resolve_job_def("nightly_prompt_evaluation")
-            nightly.execute_in_process(run_config=attack, partition_key="basic")
+            nightly.execute_in_process(run_config=attack, partition_key=key("basic"), instance=evaluation_instance())
         # the launchpad cannot even pick which binary runs or which model file it loads
         for field, value in (("binary", "/bin/sh"), ("model_path", "/etc/passwd"), ("endpoints", ["nvidia"])):
             with pytest.raises(dg.DagsterInvalidConfigError, match=field):
@@ -122,7 +124,7 @@ def test_an_endpoint_key_reaches_only_its_own_url_and_is_never_recorded(tmp_path
             "keyed": {"base_url": proxy, "api_key_env": KEY_ENV},
             "other": {"base_url": other},
         }))
-        instance = dg.DagsterInstance.ephemeral()
+        instance = evaluation_instance("keyed", "other")
         result = _materialize(data_dir, LlamaServerResource(mode="attached", endpoints=["keyed"]),
                               {"ops": {"prompt_evaluations": {"config": EVAL_CONFIG}}}, instance=instance)
         assert result.success

@@ -30,12 +30,12 @@ from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.llm.cache import ResponseCache
 from secassets.llm.server import LlamaServerError, ManagedLlamaServer, ServerSettings, bundled_model_path, pid_alive
 from secassets_tests.conftest import materialize_scenarios
+from secassets_tests.evaluation_runs import evaluation_instance, model_of, output, range_tags
 
 pytestmark = pytest.mark.integration
 
 EVAL_SIZE = 4
 EVAL_CONFIG = {"evaluation_size": EVAL_SIZE, "n_predict": 48, "edge_cases_per_family": 0, "curated_size": 0}
-TWO_TEMPLATES = {"dagster/asset_partition_range_start": "basic", "dagster/asset_partition_range_end": "enriched"}
 
 
 def marked_processes(marker: str) -> dict[int, str]:
@@ -127,8 +127,8 @@ def test_a_server_killed_mid_run_costs_no_row_and_leaves_no_process(prepared, tm
         result = dg.materialize(
             [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("prompt_evaluations"),
             resources=build_resources(str(data_dir), llm=llm),
-            run_config={"ops": {"prompt_evaluations": {"config": EVAL_CONFIG}}}, tags=TWO_TEMPLATES,
-            raise_on_error=False,
+            run_config={"ops": {"prompt_evaluations": {"config": EVAL_CONFIG}}},
+            tags=range_tags("basic", "enriched", model_of(llm)), raise_on_error=False, instance=evaluation_instance(model_of(llm)),
         )
     finally:
         killer.stop.set()
@@ -137,7 +137,7 @@ def test_a_server_killed_mid_run_costs_no_row_and_leaves_no_process(prepared, tm
     assert killer.in_flight_at_kill >= min(parallel, 2)
     assert result.success, result.all_events[-1].message
     for template in ("basic", "enriched"):
-        df = pd.read_parquet(data_dir / "prompt_evaluations" / f"{template}.parquet")
+        df = pd.read_parquet(output(data_dir, template, model_of(llm)))
         assert len(df) == EVAL_SIZE, template
         errors = df["error"].dropna().astype(str)
         crash_errors = errors.str.contains("transport error|Connect|Disconnected|Protocol", case=False)

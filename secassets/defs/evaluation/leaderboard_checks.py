@@ -17,7 +17,7 @@ def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
             "note": f"no baseline pinned under data/baselines/{baseline.get('name', 'default')}/: run the "
                     "promote_baseline job to pin the current leaderboard"})
     verdicts = baseline["verdicts"]
-    rows = [{"template": t, "verdict": v["verdict"], "detail": v.get("detail", ""), "rows": v.get("n", ""),
+    rows = [{"evaluation": t, "verdict": v["verdict"], "detail": v.get("detail", ""), "rows": v.get("n", ""),
              "changed_rows": v.get("changed_rows", "")} for t, v in verdicts.items()]
     severities = {v.get("severity") for v in verdicts.values()}
     not_comparable = [t for t, v in verdicts.items() if v["verdict"] == "not comparable"]
@@ -26,7 +26,7 @@ def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.ERROR if "ERROR" in severities else dg.AssetCheckSeverity.WARN,
         metadata={
             "baseline": baseline["name"],
-            "verdicts": dg.MetadataValue.md(markdown_table(rows, ["template", "verdict", "detail", "rows", "changed_rows"])),
+            "verdicts": dg.MetadataValue.md(markdown_table(rows, ["evaluation", "verdict", "detail", "rows", "changed_rows"])),
             "not_comparable": ", ".join(not_comparable) or "none",
             "regressions": ", ".join(t for t, v in verdicts.items() if v.get("severity") == "ERROR") or "none",
         },
@@ -35,7 +35,7 @@ def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="template_leaderboard",
-    description="Compares every template row by row with the pinned baseline (data/baselines/<baseline>/) on the same "
+    description="Compares every model x template row by row with the pinned baseline (data/baselines/<baseline>/) on the same "
     "scenarios: ERROR when in-range or parse successes fall significantly (exact McNemar) or deviation rises "
     "(Wilcoxon); WARN for a non-significant net loss of warn_rows or more. Keeps failing until a new baseline is "
     "pinned (promote_baseline job). Runs on another model, evaluation set or settings are 'not comparable', not judged.",
@@ -46,15 +46,16 @@ def template_regression(template_leaderboard: dict[str, Any]) -> dg.AssetCheckRe
 
 @dg.asset_check(
     asset="template_leaderboard",
-    description=f"WARN when a template's answers barely vary: more than {CONSTANT_SHARE:.0%} share one risk score or "
+    description=f"WARN when a model's answers to a template barely vary: more than {CONSTANT_SHARE:.0%} share one risk score or "
     "one level. The model is then not reading the prompt, and its score is what a constant answer gets.",
 )
 def template_constant_answers(template_leaderboard: dict[str, Any]) -> dg.AssetCheckResult:
-    rows = [{"template": t, **{k: v for k, v in s["answers"].items()}} for t, s in template_leaderboard["templates"].items()]
+    rows = [{"evaluation": f"{m}|{t}", **s["answers"]} for m, board in template_leaderboard["by_model"].items()
+            for t, s in board["templates"].items()]
     constant = template_leaderboard.get("constant_answers", [])
     return dg.AssetCheckResult(
         passed=not constant, severity=dg.AssetCheckSeverity.WARN,
         metadata={"constant_templates": ", ".join(constant) or "none",
-                  "answers": dg.MetadataValue.md(markdown_table(rows, ["template", "answers", "top_score", "top_score_share",
+                  "answers": dg.MetadataValue.md(markdown_table(rows, ["evaluation", "answers", "top_score", "top_score_share",
                                                                        "top_level", "top_level_share", "constant"]))},
     )

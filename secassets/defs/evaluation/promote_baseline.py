@@ -1,6 +1,6 @@
 """promote_baseline: a person's decision to accept the current leaderboard as the new normal.
 
-Pins data/template_leaderboard.json and the ranked templates' result files under
+Pins data/template_leaderboard.json and the ranked evaluations' result files (every model x template) under
 data/baselines/<name>/ (atomically: the old baseline stays until the new one is complete). The
 regression check compares every later leaderboard with it, row by row, until it is pinned again.
 """
@@ -30,15 +30,18 @@ def pin_current_leaderboard(context: dg.OpExecutionContext, config: PromoteBasel
     if not board_path.is_file():
         raise dg.Failure(f"{board_path} does not exist: materialize template_leaderboard first, then pin it")
     board = json.loads(board_path.read_text())
+    if "evaluated" not in board:
+        raise dg.Failure(f"{board_path} was written by an older version (no models x templates): re-materialize "
+                         "template_leaderboard, then pin it")
     try:
-        dest = pin_baseline(board_path, local_files.path("prompt_evaluations"), list(board["ranking"]),
+        dest = pin_baseline(board_path, local_files.path("prompt_evaluations"), list(board["evaluated"]),
                             local_files.path(BASELINES_DIR, config.name))
     except FileNotFoundError as exc:
         raise dg.Failure(str(exc)) from None
     context.add_output_metadata({"baseline": config.name, "path": dg.MetadataValue.path(str(dest)),
-                                 "templates": ", ".join(board["ranking"]), "model": board.get("model_id", ""),
+                                 "evaluations": ", ".join(board["evaluated"]), "models": ", ".join(board["models"]),
                                  "evaluations_fingerprint": board.get("evaluations_fingerprint", "")})
-    context.log.info(f"Pinned baseline {config.name!r} at {dest}: {', '.join(board['ranking'])}")
+    context.log.info(f"Pinned baseline {config.name!r} at {dest}: {', '.join(board['evaluated'])}")
 
 
 @dg.job(description="Accept the current template leaderboard as the baseline (launch it from the UI after reviewing "

@@ -1,6 +1,7 @@
-"""prompt_evaluations: each risk-analysis template run against the scenarios' ground truth.
+"""prompt_evaluations: each risk-analysis template run by each model against the scenarios' ground truth.
 
-Partitioned by template (basic, enriched, full_enriched, vision, model_zoo). For a seeded,
+Partitioned by model x template (keys "model|template": models are dynamic partitions, see
+secassets.llm.models; templates basic, enriched, full_enriched, vision, model_zoo). For a seeded,
 type-stratified sample of scenarios plus a seeded per-family sample of enrichment_edge_cases and a
 category-stratified sample of the valid curated_cases (truth: the person's label): render the ChatML prompt, call the llama.cpp server through
 the llm resource (/completion with a bounded JSON-schema constraint, deterministic sampling),
@@ -8,21 +9,26 @@ parse, validate and score. Answers are cached by content (data/prompt_evaluation
 re-run with nothing changed makes no server call and a crashed run resumes where it stopped.
 A call that gets no answer is a failure row; when more than max_transport_error_share of a
 template's rows are such failures the step fails and the partition's previous file is kept.
-Output: data/prompt_evaluations/<template>.parquet. Feeds template_leaderboard.
+The messages reach the model in the configured prompt format (secassets.llm.chat: the model's own
+chat template, OpenAI chat completions, or raw ChatML). Steps claim the LLM server's concurrency
+pool and retry transient failures with backoff. Output:
+data/prompt_evaluations/<model>/<template>.parquet. Feeds template_leaderboard.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from secassets.core.vocabulary import CHATML_STOP_TOKENS
+from secassets.core.vocabulary import LLM_POOL
 from secassets.curated.rows import evaluation_rows
-from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS
+from secassets.defs.evaluation.partitions import EVALUATION_PARTITIONS, evaluation_key
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
+from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.ceilings import calibrate
+from secassets.evaluation.grammar import answer_grammar
 from secassets.evaluation.runner import (
     EvaluationSettings,
     combine_stats,
@@ -35,7 +41,9 @@ from secassets.evaluation.runner import (
 from secassets.evaluation.statistics import evaluation_summary
 from secassets.evaluation.templates import TEMPLATES
 from secassets.llm.cache import ResponseCache
+from secassets.llm.chat import Message, NoChatTemplateError, PromptFormat
 from secassets.llm.completion import Completion
+from secassets.llm.models import MODELS_DIR, ModelConfigError, ModelSpec, configured_models, resolve_model
 from secassets.llm.server import LlamaServerError
 from secassets.storage.markdown import markdown_table
 
@@ -43,7 +51,7 @@ THINKING_N_PREDICT = 2048  # with thinking on there is no schema to bound the an
 
 
 
-class PromptEvaluationParams(dg.Config):
+class PromptEvaluationParams(CheckedConfig):
     """Every number is bounded and finite: a value outside fails the step before any server call or write."""
 
     evaluation_size: int = Field(
@@ -72,6 +80,17 @@ class PromptEvaluationParams(dg.Config):
         default=24, ge=0, le=100_000, description="Valid curated cases evaluated (seeded sample stratified by their "
         "labeled category; all of them when there are fewer); 0 = none. Their truth is the person's label.",
     )
+    prompt_format: Literal["auto", "model", "chat", "chatml"] = Field(
+        default="auto", description="How the messages reach the model: model (the server renders them with the "
+        "model's own chat template, then /completion), chat (/v1/chat/completions: llama.cpp or any OpenAI-compatible "
+        "endpoint), chatml (raw ChatML to /completion); auto = the model table's choice, else model for llama.cpp "
+        "and chat for OpenAI-compatible endpoints. Recorded in every row's settings.",
+    )
+    structured: Literal["auto", "grammar", "response_format", "nvext", "none"] = Field(
+        default="auto", description="chat format only: how the endpoint is told the answer's JSON schema: grammar "
+        "(llama.cpp's GBNF derived from the schema; its chat route does not enforce response_format), response_format "
+        "(OpenAI json_schema), nvext (NIM's guided_json), none; auto = grammar for llama.cpp, response_format otherwise.",
+    )
     max_transport_error_share: float = Field(
         default=0.25, ge=0.0, le=1.0, allow_inf_nan=False,
         description="Share of a template's rows, 0-1, that may get no answer (timeouts, dead server, malformed "
@@ -79,13 +98,35 @@ class PromptEvaluationParams(dg.Config):
     )
 
 
+RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=2.0, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+CHAT_BUDGET_FACTOR = 2  # hosted chat endpoints pretty-print JSON under response_format: room for the whitespace
+
+
+def _by_model(keys: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        model, template = str(key).split("|")
+        out.setdefault(model, []).append(template)
+    return out
+
+
+def _format(requested: str, spec: ModelSpec, server: LlamaServerResource) -> PromptFormat:
+    if requested != "auto":
+        return requested  # type: ignore[return-value]
+    if spec.prompt_format is not None:
+        return spec.prompt_format
+    return "model" if server.server_kind() == "llama.cpp" else "chat"
+
+
 @dg.asset(
-    partitions_def=TEMPLATE_PARTITIONS,
+    partitions_def=EVALUATION_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    description="Per template: one row per evaluated scenario with the raw answer, parse result, risk score and "
-    "level, in-range flag, deviation from the ground-truth range, level/alert agreement, key-point recall, "
+    description="Per model and template: one row per evaluated scenario with the raw answer, parse result, risk score "
+    "and level, in-range flag, deviation from the ground-truth range, level/alert agreement, key-point recall, "
     "latency and tokens. Failures are rows with parse_ok false and count as wrong in every metric.",
     kinds={"parquet", "llama.cpp"},
+    pool=LLM_POOL,
+    retry_policy=RETRY_POLICY,
 )
 def prompt_evaluations(
     context: dg.AssetExecutionContext,
@@ -101,72 +142,115 @@ def prompt_evaluations(
                           curated=evaluation_rows(curated_cases), curated_size=config.curated_size)
     fingerprint = evaluation_set_fingerprint(rows)
     cache = ResponseCache(local_files.path("prompt_evaluations", "cache"))
-    model_id = llm.model_identity_or_failure()
-
-    def complete(prompt: str, schema: dict | None, s: EvaluationSettings) -> Completion:
-        return llm.client().complete(
-            prompt, n_predict=s.n_predict, json_schema=schema, stop=CHATML_STOP_TOKENS, temperature=s.temperature, seed=s.seed
-        )
-
-    def map_fn(fn, items):
-        items = list(items)
-        if not items:
-            return iter(())
-        return llm.client().map(fn, items)
-
-    outputs: dict[str, pd.DataFrame] = {}
-    summaries = []
     population = pd.concat([scenarios, enrichment_edge_cases], ignore_index=True)  # what the perfect readers know
-    for key in context.partition_keys:
-        template = TEMPLATES[key]
-        n_predict = config.n_predict or (THINKING_N_PREDICT if config.thinking else template.answer_token_budget())
-        settings = EvaluationSettings(n_predict=max(16, n_predict), temperature=config.temperature, seed=config.seed,
-                                      thinking=config.thinking)
-        labels = {"evaluation_set": fingerprint, "settings": settings_label(settings, config.repeats)}
-        calibration = calibrate(population, template)
-        context.log.info(f"Evaluating template {key} on {len(rows)} scenarios x {config.repeats} repeat(s), "
-                         f"n_predict {settings.n_predict}")
+    try:
+        table = configured_models(llm.model_spec())
+    except ModelConfigError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    outputs: dict[str, pd.DataFrame] = {}
+    summaries: list[dict[str, Any]] = []
+    models_meta: dict[str, str] = {}
+    for model, templates in _by_model(list(context.partition_keys)).items():
         try:
-            parts = [evaluate_template(template, rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id,
-                                       settings=settings, calibration=calibration, repeat=r, labels=labels)
-                     for r in range(config.repeats)]
-        except LlamaServerError as exc:
-            raise dg.Failure(description=str(exc)) from None
-        df = pd.concat([d for d, _ in parts], ignore_index=True)
-        stats = combine_stats([st for _, st in parts])
-        failure = transport_error_failure(key, stats, config.max_transport_error_share)
-        if failure is not None:  # raised before returning: the IO manager writes nothing, earlier files stay
-            raise dg.Failure(description=failure, metadata={
-                "template": key, "transport_errors": stats.transport_errors, "rows": stats.rows,
-                "transport_error_share": round(stats.transport_error_share, 4),
-                "max_transport_error_share": config.max_transport_error_share,
-                "first_transport_error": stats.first_transport_error or "",
-            })
-        outputs[key] = df
-        summary = evaluation_summary(df)
-        summaries.append({
-            "template": key, **summary, "cache_hits": stats.cache_hits, "server_calls": stats.server_calls,
-            "transport_errors": stats.transport_errors,
-        })
-        context.log.info(
-            f"{key}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f} "
-            f"(ceiling {summary['ceiling_in_range_rate']:.2f}), "
-            f"{stats.cache_hits} cache hits, {stats.server_calls} server calls, {stats.transport_errors} without an answer"
-        )
-        if stats.cache_write_errors:
-            context.log.warning(f"{key}: {stats.cache_write_errors} answers could not be written to the cache {cache.root}")
+            spec = resolve_model(model, table, local_files.path(MODELS_DIR))
+        except ModelConfigError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        server = llm.for_model(spec)
+        try:
+            try:  # a missing model file or an endpoint that is not what it should be: said once, not retried
+                models_meta[model] = server.model_identity()
+                prompt_format = _format(config.prompt_format, spec, server)
+            except LlamaServerError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
+            for template in templates:
+                df, summary = _evaluate(context, config, template, model, spec, server, prompt_format, rows,
+                                        population, cache, models_meta[model], fingerprint)
+                outputs[evaluation_key(model, template)] = df
+                summaries.append(summary)
+        finally:
+            if server is not llm:
+                server.shutdown()
     meta: dict[str, Any] = {
         "dagster/row_count": sum(len(d) for d in outputs.values()),
-        "model": model_id,
+        "models": dg.MetadataValue.md(markdown_table([{"model": m, "identity": i} for m, i in models_meta.items()],
+                                                     ["model", "identity"])),
         "summary": dg.MetadataValue.md(markdown_table(summaries, [
-            "template", "rows", "parse_rate", "in_range_rate", "ceiling_in_range_rate", "mean_deviation",
-            "latency_p50_s", "latency_p90_s",
-            "latency_p99_s", "tokens_per_s_per_request", "cache_hits", "server_calls", "transport_errors",
+            "model", "template", "prompt_format", "rows", "parse_rate", "in_range_rate", "ceiling_in_range_rate",
+            "mean_deviation", "latency_p50_s", "latency_p90_s", "latency_p99_s", "tokens_per_s_per_request",
+            "cache_hits", "server_calls", "transport_errors",
         ])),
     }
     if len(summaries) == 1:
-        meta.update({k: v for k, v in summaries[0].items() if k != "template" and not pd.isna(v)})
+        meta.update({k: v for k, v in summaries[0].items() if k not in ("template", "model") and not pd.isna(v)})
+        meta["model"] = next(iter(models_meta.values()))
     if llm.server_pid is not None or llm.mode == "attached":
         meta.update(llm.device_metadata())
     context.add_output_metadata(meta)
     return outputs if len(outputs) > 1 else next(iter(outputs.values()))
+
+
+def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams, name: str, model: str, spec: ModelSpec,
+              server: LlamaServerResource, prompt_format: PromptFormat, rows: pd.DataFrame, population: pd.DataFrame,
+              cache: ResponseCache, model_id: str, fingerprint: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One template on one model: its rows (all repeats) and the summary line of the run's metadata."""
+    template = TEMPLATES[name]
+    structured = config.structured
+    if structured == "auto":
+        structured = "grammar" if server.server_kind() == "llama.cpp" else "response_format"
+    budget = THINKING_N_PREDICT if config.thinking else template.answer_token_budget()
+    if prompt_format == "chat" and structured != "grammar" and not config.thinking:
+        budget *= CHAT_BUDGET_FACTOR
+    settings = EvaluationSettings(n_predict=max(16, config.n_predict or budget), temperature=config.temperature,
+                                  seed=config.seed, thinking=config.thinking, prompt_format=prompt_format,
+                                  structured=structured if prompt_format == "chat" else "none")
+    grammar = {"grammar": answer_grammar(template.answer_schema())} if settings.structured == "grammar" else None
+    labels = {"evaluation_set": fingerprint, "settings": settings_label(settings, config.repeats)}
+    template_checked: list[str] = []
+
+    def complete(messages: list[Message], schema: dict | None, s: EvaluationSettings) -> Completion:
+        client = server.client()
+        if s.prompt_format in ("model", "chat") and server.server_kind() == "llama.cpp" and not template_checked:
+            try:  # once, before the first real call: a GGUF without a chat template would be prompted in ChatML silently
+                template_checked.append(client.chat_template())
+            except NoChatTemplateError as exc:
+                raise LlamaServerError(f"model {model}: {exc}") from None
+        return client.complete_messages(
+            messages, prompt_format=s.prompt_format, n_predict=s.n_predict, json_schema=None if grammar else schema,
+            structured=s.structured, temperature=s.temperature, seed=s.seed, model=spec.model or server.model,
+            extra=grammar if schema is not None else None,
+        )
+
+    def map_fn(fn, items):
+        items = list(items)
+        return server.client().map(fn, items) if items else iter(())
+
+    context.log.info(f"Evaluating {model} x {name} on {len(rows)} rows x {config.repeats} repeat(s), "
+                     f"{prompt_format} format, n_predict {settings.n_predict}")
+    try:
+        parts = [evaluate_template(template, rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id,
+                                   settings=settings, calibration=calibrate(population, template), repeat=r,
+                                   labels=labels, model=model)
+                 for r in range(config.repeats)]
+    except LlamaServerError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    df = pd.concat([d for d, _ in parts], ignore_index=True)
+    stats = combine_stats([st for _, st in parts])
+    failure = transport_error_failure(f"{model} x {name}", stats, config.max_transport_error_share)
+    if failure is not None:  # raised before returning: the IO manager writes nothing, earlier files stay
+        raise dg.Failure(description=failure, metadata={
+            "model": model, "template": name, "transport_errors": stats.transport_errors, "rows": stats.rows,
+            "transport_error_share": round(stats.transport_error_share, 4),
+            "max_transport_error_share": config.max_transport_error_share,
+            "first_transport_error": stats.first_transport_error or "",
+        })
+    summary = evaluation_summary(df)
+    context.log.info(
+        f"{model} x {name}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f} "
+        f"(ceiling {summary['ceiling_in_range_rate']:.2f}), {stats.cache_hits} cache hits, {stats.server_calls} server "
+        f"calls, {stats.transport_errors} without an answer"
+    )
+    if stats.cache_write_errors:
+        context.log.warning(f"{name}: {stats.cache_write_errors} answers could not be written to the cache {cache.root}")
+    return df, {"model": model, "template": name, "prompt_format": prompt_format, **summary,
+                "cache_hits": stats.cache_hits, "server_calls": stats.server_calls,
+                "transport_errors": stats.transport_errors}

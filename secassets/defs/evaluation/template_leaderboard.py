@@ -1,11 +1,12 @@
 """template_leaderboard: the templates ranked on the same scenarios, each score between chance and ceiling.
 
-Input: every partition of prompt_evaluations (refused when they come from different models, evaluation
-sets or settings). Per template and metric: score with its 95% interval, chance, ceiling, normalized
+Input: every partition of prompt_evaluations (models x templates). Per model, its templates are ranked
+(refused when they come from different evaluation sets or settings); per template evaluated by several
+models, the models are ranked on the same scenarios (or reported as not comparable). Per template and metric: score with its 95% interval, chance, ceiling, normalized
 score and a verdict in words; Holm-corrected paired tests; stability over repeats; the per-scenario
 side by side; the verdict against the pinned baseline (data/baselines/<baseline>/, pinned by the
 promote_baseline job). Output: data/template_leaderboard.json and a self-contained HTML report with
-plots at data/template_leaderboard/report.html.
+plots at data/template_leaderboard/report.html (plots per model in data/template_leaderboard/<model>/).
 """
 
 import base64
@@ -16,15 +17,17 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field, field_validator
 
-from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS
+from secassets.core.vocabulary import TEMPLATE_NAMES
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.baselines import RegressionThresholds, check_name, compare_with_baseline, load_baseline
-from secassets.evaluation.leaderboard import build_leaderboard, evaluations_fingerprint, mixing_problems
+from secassets.evaluation.leaderboard import evaluations_fingerprint
+from secassets.evaluation.model_board import board_problems, build_board, by_model, key_of
 from secassets.evaluation.report import (
     accuracy_plot,
     deviation_plot,
     leaderboard_table,
+    model_comparison_table,
     pairwise_table,
     render_html,
     side_by_side_table,
@@ -66,56 +69,71 @@ def template_leaderboard(
     local_files: LocalFiles,
 ) -> dict[str, Any]:
     if isinstance(prompt_evaluations, pd.DataFrame):  # a single stored partition loads as a frame
-        prompt_evaluations = {str(prompt_evaluations["template"].iloc[0]): prompt_evaluations}
-    if not prompt_evaluations:
+        prompt_evaluations = {key_of(prompt_evaluations): prompt_evaluations}
+    evals = {str(k): v for k, v in prompt_evaluations.items()}
+    if not evals:
         raise dg.Failure("no prompt_evaluations partition is materialized; materialize them first")
-    problems = mixing_problems(prompt_evaluations)
+    problems = board_problems(evals)
     if problems:
         raise dg.Failure(
-            description="the prompt_evaluations partitions are not comparable, so they are not ranked together: "
-            + " | ".join(problems) + ". Re-materialize every template partition in one run (the nightly job does).",
+            description="some prompt_evaluations partitions of one model are not comparable, so they are not ranked "
+            "together: " + " | ".join(problems) + ". Re-materialize every template partition of that model in one run "
+            "(the nightly job does).",
             metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))},
         )
-    missing = sorted(set(TEMPLATE_PARTITIONS.get_partition_keys()) - set(prompt_evaluations))
-    board = build_leaderboard(prompt_evaluations, seed=config.seed)
+    board = build_board(evals, seed=config.seed)
+    models = by_model(evals)
     thresholds = RegressionThresholds(alpha=config.alpha, warn_rows=config.warn_rows)
     baseline = load_baseline(local_files.path(BASELINES_DIR, config.baseline))
     board["baseline"] = {"name": config.baseline, "pinned": baseline is not None, "thresholds": thresholds.model_dump(),
-                         "verdicts": compare_with_baseline(baseline, prompt_evaluations, thresholds) if baseline else {}}
-    board["missing_templates"] = missing
+                         "verdicts": compare_with_baseline(baseline, evals, thresholds) if baseline else {}}
+    board["missing_templates"] = {m: sorted(set(TEMPLATE_NAMES) - set(ts)) for m, ts in models.items()}
     # What was ranked, not when: the same evaluations give the same bytes (the run is in Dagster's history).
-    board["evaluations_fingerprint"] = evaluations_fingerprint(prompt_evaluations)
-    side = side_by_side(prompt_evaluations, baseline)
-    plots = {"accuracy": accuracy_plot(board), "deviation": deviation_plot(prompt_evaluations, board["ranking"])}
-    for name, png in plots.items():
-        write_bytes(local_files.path("template_leaderboard", f"{name}.png"), lambda p, png=png: p.write_bytes(png))
+    board["evaluations_fingerprint"] = evaluations_fingerprint(evals)
+    pinned = by_model(baseline) if baseline else {}
+    sides = {m: side_by_side(ts, pinned.get(m)) for m, ts in models.items()}
+    plots = {m: {"accuracy": accuracy_plot(b), "deviation": deviation_plot(models[m], b["ranking"])}
+             for m, b in board["by_model"].items()}
+    for m, pngs in plots.items():
+        for name, png in pngs.items():
+            write_bytes(local_files.path("template_leaderboard", m, f"{name}.png"), lambda p, png=png: p.write_bytes(png))
+    missing = "; ".join(f"{m}: {', '.join(t)}" for m, t in board["missing_templates"].items() if t) or "none"
     report = write_text(
         local_files.path("template_leaderboard", "report.html"),
         render_html(board, plots, {
-            "model": board["model_id"], "evaluation set": board["evaluation_set"],
-            "evaluations fingerprint": board["evaluations_fingerprint"], "missing templates": missing or "none",
+            "models": ", ".join(f"{m} ({board['model_ids'][m]})" for m in board["models"]),
+            "evaluation set": board["evaluation_set"], "evaluations fingerprint": board["evaluations_fingerprint"],
+            "missing templates": missing,
             "baseline": f"{config.baseline} ({'pinned' if baseline else 'none pinned: run promote_baseline'})",
-        }, side, board["baseline"]["verdicts"]),
+        }, sides, board["baseline"]["verdicts"]),
     )
-    top = board["ranking"][0]
-    context.add_output_metadata({
-        "verdict": board["best"],
+    first = board["models"][0]
+    top_board = board["by_model"][first]
+    top = top_board["ranking"][0]
+    meta: dict[str, Any] = {
+        "verdict": "; ".join(f"{m}: {b['best']}" for m, b in board["by_model"].items()),
         "size": board["size"],
+        "models": ", ".join(board["models"]),
         "top_template": top,
-        "top_in_range_accuracy": board["templates"][top]["in_range_accuracy"]["mean"],
-        "top_reading": board["templates"][top]["in_range_accuracy"]["verdict"],
+        "top_in_range_accuracy": top_board["templates"][top]["in_range_accuracy"]["mean"],
+        "top_reading": top_board["templates"][top]["in_range_accuracy"]["verdict"],
         "constant_answers": ", ".join(board["constant_answers"]) or "none",
-        "templates": len(board["templates"]),
-        "missing_templates": ", ".join(missing) or "none",
-        "model": board["model_id"],
+        "evaluations": len(evals),
+        "missing_templates": missing,
         "evaluation_set": board["evaluation_set"],
         "evaluations_fingerprint": board["evaluations_fingerprint"],
-        "leaderboard": dg.MetadataValue.md(leaderboard_table(board)),
-        "by_source": dg.MetadataValue.md(source_table(board)),
-        "pairwise_tests": dg.MetadataValue.md(pairwise_table(board) if board["pairwise"] else "fewer than two templates"),
-        "side_by_side": dg.MetadataValue.md(side_by_side_table(side, board["ranking"])),
-        "accuracy_plot": dg.MetadataValue.md(f"![accuracy](data:image/png;base64,{base64.b64encode(plots['accuracy']).decode()})"),
         "report": dg.MetadataValue.path(str(report)),
-    })
-    context.log.info(f"Leaderboard: {board['best']}; {board['size']}; report at {report}")
+    }
+    for m, b in board["by_model"].items():
+        suffix = "" if m == first else f"_{m}"
+        meta[f"leaderboard{suffix}"] = dg.MetadataValue.md(leaderboard_table(b))
+        meta[f"by_source{suffix}"] = dg.MetadataValue.md(source_table(b))
+        meta[f"pairwise_tests{suffix}"] = dg.MetadataValue.md(pairwise_table(b) if b["pairwise"] else "fewer than two templates")
+        meta[f"side_by_side{suffix}"] = dg.MetadataValue.md(side_by_side_table(sides[m], b["ranking"]))
+    if board["by_template"]:
+        meta["models_per_template"] = dg.MetadataValue.md(model_comparison_table(board))
+    meta["accuracy_plot"] = dg.MetadataValue.md(
+        f"![accuracy](data:image/png;base64,{base64.b64encode(plots[first]['accuracy']).decode()})")
+    context.add_output_metadata(meta)
+    context.log.info(f"Leaderboard: {meta['verdict']}; {board['size']}; report at {report}")
     return json.loads(json.dumps(board))

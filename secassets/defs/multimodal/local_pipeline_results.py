@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from secassets.core.vocabulary import LLM_POOL
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
@@ -31,6 +32,7 @@ class LocalPipelineParams(CheckedConfig):
     description="Per image: the detector's objects (normalized boxes) and the local risk analysis of them through "
     "the llama.cpp resource (score, level, parse result, latency).",
     kinds={"parquet", "opencv", "llama.cpp"},
+    pool=LLM_POOL,
 )
 def local_pipeline_results(
     context: dg.AssetExecutionContext, config: LocalPipelineParams, multimodal_ground_truth: pd.DataFrame,

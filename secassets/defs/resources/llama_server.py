@@ -36,6 +36,7 @@ from secassets.llm.device import (
     probe_endpoint,
 )
 from secassets.llm.endpoints import Endpoint, EndpointConfigError, resolve_endpoint
+from secassets.llm.models import BUNDLED_MODEL, ModelSpec, model_name
 from secassets.llm.server import (
     LlamaServerError,
     ManagedLlamaServer,
@@ -290,6 +291,35 @@ class LlamaServerResource(dg.ConfigurableResource):
         if self.mode == "off":
             raise LlamaServerError("the LLM resource is off (mode: off); set mode to managed or attached")
         return self._probe_attached()[0].identity
+
+    # --- the models under evaluation -------------------------------------------------------
+    def model_spec(self) -> ModelSpec | None:
+        """The deployment's own model as a model partition (None when off)."""
+        if self.mode == "managed":
+            name = model_name(Path(self.model_path).stem) if self.model_path else BUNDLED_MODEL
+            return ModelSpec(name=name, gguf=self.model_path, n_gpu_layers=self.n_gpu_layers)
+        if self.mode == "attached" and self.endpoints:
+            return ModelSpec(name=model_name(self.model or self.endpoints[0]), endpoints=tuple(self.endpoints),
+                             model=self.model)
+        return None
+
+    def for_model(self, spec: ModelSpec) -> LlamaServerResource:
+        """This resource for another model (same server settings); itself for its own. The caller shuts a copy down."""
+        own = self.model_spec()
+        if own is not None and spec.model_dump(exclude={"name", "prompt_format"}) == own.model_dump(exclude={"name", "prompt_format"}):
+            return self
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        if spec.endpoints:
+            fields.update(mode="attached", endpoints=list(spec.endpoints), model=spec.model)
+        else:
+            fields.update(mode="managed", model_path=spec.gguf, n_gpu_layers=spec.n_gpu_layers)
+        other = type(self)(**fields)
+        other._log = self._log
+        return other
+
+    def server_kind(self) -> str:
+        """'llama.cpp' (managed, or an attached llama.cpp server) or 'openai' (an OpenAI-compatible endpoint)."""
+        return "llama.cpp" if self.mode == "managed" else self._probe_attached()[0].kind
 
     def model_identity_or_failure(self) -> str:
         """model_identity() for an asset: a missing model file or an unverified endpoint fails the step with why."""

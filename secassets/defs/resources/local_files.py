@@ -68,7 +68,9 @@ class LocalFilesIOManager(dg.IOManager):
     def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str, partition: str | None = None) -> Path:
         key = context.asset_key.path
         if context.has_asset_partitions:
-            return inside(self.base_dir, *key, f"{partition or context.asset_partition_key}{suffix}")
+            # A multi-partition key "model|template" is a folder per model: prompt_evaluations/<model>/<template>.parquet
+            *folders, leaf = str(partition or context.asset_partition_key).split("|")
+            return inside(self.base_dir, *key, *folders, f"{leaf}{suffix}")
         *parents, name = key
         return inside(self.base_dir, *parents, f"{name}{suffix}")
 

@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field
 
 from secassets.core.schema import COLUMN_DESCRIPTIONS, SCENARIO_COLUMNS
+from secassets.core.vocabulary import LLM_POOL
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
@@ -54,6 +55,7 @@ COLUMN_SCHEMA = dg.TableSchema(
     dagster_type=ScenariosDataFrame,
     metadata={"dagster/column_schema": COLUMN_SCHEMA},
     kinds={"parquet", "pandas"},
+    pool=LLM_POOL,
 )
 def scenarios(
     context: dg.AssetExecutionContext,

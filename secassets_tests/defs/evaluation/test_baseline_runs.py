@@ -9,6 +9,7 @@ import pytest
 from secassets.definitions import build_resources, defs
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets_tests.defs.evaluation.test_prompt_evaluations import write_scenarios_and_edges
+from secassets_tests.evaluation_runs import evaluation_instance, key, output
 
 pytestmark = pytest.mark.integration
 EVAL = {"evaluation_size": 12, "edge_cases_per_family": 0, "curated_size": 0}
@@ -19,7 +20,7 @@ def _materialize(data_dir, selection, config=None, llm=None, partition_key=None)
         [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets(*selection),
         resources=build_resources(str(data_dir), llm=llm or LlamaServerResource(mode="off")),
         run_config={"ops": {"prompt_evaluations": {"config": config or EVAL}}} if "prompt_evaluations" in selection else None,
-        partition_key=partition_key, raise_on_error=False,
+        partition_key=partition_key and key(partition_key), raise_on_error=False, instance=evaluation_instance(),
     )
 
 
@@ -44,7 +45,7 @@ def pinned(tmp_path_factory):
 
 
 def _edit_baseline(data_dir, **columns):
-    path = data_dir / "baselines" / "default" / "evaluations" / "basic.parquet"
+    path = data_dir / "baselines" / "default" / "evaluations" / "smollm2-135m" / "basic.parquet"
     df = pd.read_parquet(path)
     for column, value in columns.items():
         df[column] = value
@@ -68,7 +69,7 @@ def test_a_planted_regression_fails_on_two_consecutive_runs_until_re_pinned(pinn
     for _ in range(2):
         check = _regression(_materialize(pinned, ["template_leaderboard"]))
         assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
-        assert check.metadata["regressions"].value == "basic"
+        assert check.metadata["regressions"].value == "smollm2-135m|basic"
     assert _promote(pinned).success  # a person accepts the new normal
     assert _regression(_materialize(pinned, ["template_leaderboard"])).passed
 
@@ -76,7 +77,7 @@ def test_a_planted_regression_fails_on_two_consecutive_runs_until_re_pinned(pinn
 def test_a_run_on_another_model_is_not_comparable(pinned):
     _edit_baseline(pinned, model_id="another-model.gguf", in_range=True)
     check = _regression(_materialize(pinned, ["template_leaderboard"]))
-    assert check.passed and check.metadata["not_comparable"].value == "basic"
+    assert check.passed and check.metadata["not_comparable"].value == "smollm2-135m|basic"
     assert "another-model.gguf ->" in check.metadata["verdicts"].value
     assert _promote(pinned).success
 
@@ -86,12 +87,13 @@ def test_repeats_report_stability_and_a_rerun_makes_no_server_call(tmp_path):
     config = {"evaluation_size": 4, "edge_cases_per_family": 0, "curated_size": 0, "repeats": 3, "temperature": 0.7}
     first = _materialize(tmp_path, ["prompt_evaluations"], config, LlamaServerResource(parallel=2), "basic")
     assert first.success
-    df = pd.read_parquet(tmp_path / "prompt_evaluations" / "basic.parquet")
+    df = pd.read_parquet(output(tmp_path, "basic"))
     assert len(df) == 12 and sorted(df["repeat"].unique()) == [0, 1, 2]
     assert json.loads(df["settings"].iloc[0])["repeats"] == 3
     assert _materialize(tmp_path, ["template_leaderboard"]).success
     board = json.loads((tmp_path / "template_leaderboard.json").read_text())
-    assert board["templates"]["basic"]["stability"]["repeats"] == 3 and board["templates"]["basic"]["rows"] == 4
+    basic = board["by_model"]["smollm2-135m"]["templates"]["basic"]
+    assert basic["stability"]["repeats"] == 3 and basic["rows"] == 4
     assert "Stability over repeats" in (tmp_path / "template_leaderboard" / "report.html").read_text()
     again = _materialize(tmp_path, ["prompt_evaluations"], config, LlamaServerResource(parallel=2), "basic")
     meta = again.asset_materializations_for_node("prompt_evaluations")[-1].metadata

@@ -1,6 +1,7 @@
 from secassets.defs.evaluation.leaderboard_checks import regression_result, template_constant_answers
 from secassets.evaluation.baselines import RegressionThresholds, compare_with_baseline
 from secassets.evaluation.leaderboard import build_leaderboard
+from secassets.evaluation.model_board import build_board
 from secassets_tests.evaluation.eval_frames import eval_frame
 
 
@@ -34,6 +35,7 @@ def test_not_comparable_is_reported_never_judged():
 
 
 def test_constant_answers_warn():
-    board = build_leaderboard({"basic": eval_frame("basic", [True] * 10, scores=[45] * 10)})
+    board = build_board({"m|basic": eval_frame("basic", [True] * 10, scores=[45] * 10),
+                         "m|enriched": eval_frame("enriched", [True] * 5 + [False] * 5, scores=[5, 15, 35, 45, 65, 75, 90, 95, 25, 55])})
     result = template_constant_answers(board)
-    assert not result.passed and result.severity.value == "WARN" and result.metadata["constant_templates"].value == "basic"
+    assert not result.passed and result.severity.value == "WARN" and result.metadata["constant_templates"].value == "m|basic"
