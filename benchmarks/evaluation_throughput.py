@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from secassets.evaluation.runner import EvaluationSettings, evaluate_template, evaluation_set
-from secassets.llm.chat import chatml
 from secassets.evaluation.templates import TEMPLATES
 from secassets.llm.cache import ResponseCache
+from secassets.llm.chat import chatml
 from secassets.llm.client import LlamaClient
 from secassets.llm.server import ManagedLlamaServer, ServerSettings, bundled_model_path
 from secassets.sampling.data_designer import sampler_config_builder, write_sampler_yaml
