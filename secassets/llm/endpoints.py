@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -53,22 +54,32 @@ BUILTIN_ENDPOINTS: dict[str, Endpoint] = {
 }
 
 
-def configured_endpoints(environ: Mapping[str, str] | None = None) -> dict[str, Endpoint]:
-    """The built-ins plus ``SECASSETS_ENDPOINTS`` = {"name": {"base_url": ..., "api_key_env": ..., "model": ...}}."""
+def json_table(environ: Mapping[str, str] | None, variable: str, shape: str,
+               error: type[ValueError]) -> dict[str, dict[str, Any]]:
+    """A deployment table from an environment variable: {name: {field: value}} ({} when unset); `shape` is the
+    example an error shows, `error` the exception it raises."""
     env = os.environ if environ is None else environ
-    endpoints = dict(BUILTIN_ENDPOINTS)
-    raw = env.get(ENDPOINTS_ENV, "").strip()
+    raw = env.get(variable, "").strip()
     if not raw:
-        return endpoints
+        return {}
     try:
         table = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise EndpointConfigError(f"{ENDPOINTS_ENV} is not valid JSON ({exc}); expected {{\"name\": {{\"base_url\": ...}}}}") from None
+        raise error(f"{variable} is not valid JSON ({exc}); expected {shape}") from None
     if not isinstance(table, dict):
-        raise EndpointConfigError(f"{ENDPOINTS_ENV} must be a JSON object of name -> endpoint, got {type(table).__name__}")
+        raise error(f"{variable} must be a JSON object of name -> entry ({shape}), got {type(table).__name__}")
     for name, fields in table.items():
         if not isinstance(fields, dict):
-            raise EndpointConfigError(f"{ENDPOINTS_ENV}[{name!r}] must be an object with base_url (and api_key_env, model)")
+            raise error(f"{variable}[{name!r}] must be an object: {shape}")
+    return table
+
+
+def configured_endpoints(environ: Mapping[str, str] | None = None) -> dict[str, Endpoint]:
+    """The built-ins plus ``SECASSETS_ENDPOINTS`` = {"name": {"base_url": ..., "api_key_env": ..., "model": ...}}."""
+    endpoints = dict(BUILTIN_ENDPOINTS)
+    table = json_table(environ, ENDPOINTS_ENV, '{"name": {"base_url": ..., "api_key_env": ..., "model": ...}}',
+                       EndpointConfigError)
+    for name, fields in table.items():
         try:
             endpoints[name] = Endpoint(name=name, **fields)
         except (ValidationError, TypeError) as exc:

@@ -10,8 +10,6 @@ in the models folder (<data>/models/<name>.gguf); anything else is refused with 
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from secassets.llm.chat import PromptFormat
-from secassets.llm.endpoints import configured_endpoints
+from secassets.llm.endpoints import configured_endpoints, json_table
 
 MODELS_ENV: Final = "SECASSETS_MODELS"
 MODEL_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
@@ -68,23 +66,12 @@ def model_name(text: str) -> str:
 
 def configured_models(deployment: ModelSpec | None = None, environ: Mapping[str, str] | None = None) -> dict[str, ModelSpec]:
     """The bundled model, the deployment's model and SECASSETS_MODELS, by name (later entries win)."""
-    env = os.environ if environ is None else environ
     table: dict[str, ModelSpec] = {BUNDLED_MODEL: ModelSpec(name=BUNDLED_MODEL)}
     if deployment is not None:
         table[deployment.name] = deployment
-    raw = env.get(MODELS_ENV, "").strip()
-    if not raw:
-        return table
-    try:
-        entries = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ModelConfigError(f"{MODELS_ENV} is not valid JSON ({exc}); expected {{\"name\": {{\"gguf\": path}} or "
-                               "{\"endpoint\": name, \"model\": id}}") from None
-    if not isinstance(entries, dict):
-        raise ModelConfigError(f"{MODELS_ENV} must be a JSON object of name -> model, got {type(entries).__name__}")
+    entries = json_table(environ, MODELS_ENV, '{"name": {"gguf": path} or {"endpoint": name, "model": id}}',
+                         ModelConfigError)
     for name, fields in entries.items():
-        if not isinstance(fields, dict):
-            raise ModelConfigError(f"{MODELS_ENV}[{name!r}] must be an object with gguf, or endpoint and model")
         fields = dict(fields)
         if "endpoint" in fields:
             fields["endpoints"] = [fields.pop("endpoint")]
