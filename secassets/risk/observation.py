@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from secassets.core.vocabulary import (
     ANIMAL_TYPES,
@@ -77,6 +77,11 @@ class Observation(BaseModel):
     @classmethod
     def _cue_names(cls, value: object) -> object:
         return frozenset(value) if isinstance(value, list | tuple | set) else value
+
+    @field_serializer("cues")
+    def _cues_in_order(self, cues: frozenset[Cue]) -> list[str]:
+        """In the rubric's cue order: a set's order changes with every process, a stored observation must not."""
+        return [c for c in CUE_RULES if c in cues]
 
     @model_validator(mode="after")
     def _coherent(self) -> Observation:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -88,3 +91,13 @@ def test_curated_rows_join_the_evaluation_set_stratified_and_get_ceiling_and_cha
         assert set(flags) >= {"ceiling_in_range", "chance_in_range"}
     with pytest.raises(ValueError, match="curated_size"):
         evaluation_set(scenarios, None, 10, seed=3, curated=curated, curated_size=-1)
+
+
+def test_the_output_does_not_depend_on_the_process_hash_seed():
+    """Cues are a set: stored observations must list them in one order whatever the process's hash seed."""
+    code = ("import hashlib; from secassets.core.vocabulary import CURATED_EXAMPLES_DIR; "
+            "from secassets.curated.loader import load_folder; from secassets.curated.rows import cases_frame; "
+            "print(hashlib.sha256(cases_frame(load_folder(CURATED_EXAMPLES_DIR)).to_json().encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3")}
+    assert len(digests) == 1
