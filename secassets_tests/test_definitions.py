@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from secassets.definitions import llm_resource_from_env
+from secassets.defs.resources.deployment import llm_resource_from_env
 
 ENDPOINTS = {"gpu-1": {"base_url": "http://127.0.0.1:8091"}, "gpu-2": {"base_url": "http://127.0.0.1:8092"}}
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from secassets.definitions import llm_resource_from_env
+from secassets.defs.resources.deployment import llm_resource_from_env
 from secassets.llm.endpoints import BUILTIN_ENDPOINTS
 
 VARIABLES = (
