@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 
 from secassets.core.vocabulary import SCENARIOS_GROUP
-from secassets.defs.evaluation.partitions import MODEL_PARTITIONS, all_partitions_tags
+from secassets.defs.evaluation.partitions import MODEL_PARTITIONS, MODELS_PARTITION_NAME, all_partitions_tags
 
 # About 100 scenarios a template: a 95% interval of about +/-10 points on in-range accuracy.
 NIGHTLY_EVALUATION_SIZE = 96
@@ -46,7 +46,7 @@ def full_pipeline_job(model: str) -> dg.JobDefinition | Any:
     "every registered model.",
 )
 def nightly_prompt_evaluation_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    models = context.instance.get_dynamic_partitions(MODEL_PARTITIONS.name or "models")
+    models = context.instance.get_dynamic_partitions(MODELS_PARTITION_NAME)
     if not models:
         return dg.SkipReason("no model partition is registered yet (the model_partitions sensor adds the deployment's)")
     night = context.scheduled_execution_time.strftime("%Y-%m-%d")
@@ -62,7 +62,7 @@ def model_partitions_sensor(models: list[str]) -> dg.SensorDefinition:
         "a person can add more keys in the UI (an endpoint name or a GGUF in <data>/models/).",
     )
     def model_partitions(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        known = set(context.instance.get_dynamic_partitions(MODEL_PARTITIONS.name or "models"))
+        known = set(context.instance.get_dynamic_partitions(MODELS_PARTITION_NAME))
         new = [m for m in models if m not in known]
         if not new:
             return dg.SkipReason(f"every configured model is registered ({', '.join(models)})")

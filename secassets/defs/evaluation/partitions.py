@@ -9,7 +9,8 @@ from secassets.core.vocabulary import TEMPLATE_NAMES
 TEMPLATE_PARTITIONS = dg.StaticPartitionsDefinition(list(TEMPLATE_NAMES))
 # Models are added at run time (the model_partitions sensor registers the deployment's table; a person can add a
 # key in the UI naming an endpoint or a GGUF in <data>/models/): secassets.llm.models.resolve_model reads a key.
-MODEL_PARTITIONS = dg.DynamicPartitionsDefinition(name="models")
+MODELS_PARTITION_NAME = "models"
+MODEL_PARTITIONS = dg.DynamicPartitionsDefinition(name=MODELS_PARTITION_NAME)
 # Keys are "model|template" (dimensions in name order), e.g. "smollm2-135m|basic".
 EVALUATION_PARTITIONS = dg.MultiPartitionsDefinition({"model": MODEL_PARTITIONS, "template": TEMPLATE_PARTITIONS})
 MODEL_DIMENSION, TEMPLATE_DIMENSION = "model", "template"
@@ -30,8 +31,8 @@ def all_partitions_tags(models: Sequence[str]) -> dict[str, str]:
 
 def register_models(instance: dg.DagsterInstance, models: Sequence[str]) -> list[str]:
     """Add the model partitions the instance does not have yet; the ones added."""
-    known = set(instance.get_dynamic_partitions(MODEL_PARTITIONS.name or "models"))
+    known = set(instance.get_dynamic_partitions(MODELS_PARTITION_NAME))
     new = [m for m in models if m not in known]
     if new:
-        instance.add_dynamic_partitions(MODEL_PARTITIONS.name or "models", new)
+        instance.add_dynamic_partitions(MODELS_PARTITION_NAME, new)
     return new

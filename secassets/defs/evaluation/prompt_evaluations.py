@@ -29,6 +29,7 @@ from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.ceilings import calibrate
 from secassets.evaluation.grammar import answer_grammar
+from secassets.evaluation.model_board import split_key
 from secassets.evaluation.runner import (
     EvaluationSettings,
     combine_stats,
@@ -105,7 +106,7 @@ CHAT_BUDGET_FACTOR = 2  # hosted chat endpoints pretty-print JSON under response
 def _by_model(keys: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key in keys:
-        model, template = str(key).split("|")
+        model, template = split_key(key)
         out.setdefault(model, []).append(template)
     return out
 
