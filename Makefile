@@ -34,8 +34,8 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 pipeline: $(STAMP)
-	$(PY) -m secassets.defs.evaluation.register_models
-	$(DAGSTER) job execute -m secassets.definitions -j full_pipeline
+	TAGS="$$($(PY) -m secassets.defs.evaluation.register_partitions --tags)" && \
+		$(DAGSTER) job execute -m secassets.definitions -j full_pipeline --tags "$$TAGS"
 	@echo "Outputs are in $${SECASSETS_DATA_DIR:-$(CURDIR)/data}; leaderboard report: $${SECASSETS_DATA_DIR:-$(CURDIR)/data}/template_leaderboard/report.html"
 
 test: $(STAMP) $(if $(SECASSETS_CHROMIUM),,$(CHROMIUM)) lint

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from secassets.evaluation.runner import EvaluationSettings, evaluate_template, evaluation_set
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import builtin_templates
 from secassets.llm.cache import ResponseCache
 from secassets.llm.chat import chatml
 from secassets.llm.client import LlamaClient
@@ -36,7 +36,7 @@ def fresh_server() -> ManagedLlamaServer:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 16
-    template = TEMPLATES[sys.argv[2] if len(sys.argv) > 2 else "enriched"]
+    template = builtin_templates()[sys.argv[2] if len(sys.argv) > 2 else "enriched"]
     settings = EvaluationSettings()  # n_predict 400, temperature 0 (the asset gives each template its answer budget)
     with tempfile.TemporaryDirectory() as tmp:
         spec = SamplerSpec(num_scenarios=200)

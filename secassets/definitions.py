@@ -26,6 +26,7 @@ from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles, LocalFilesIOManager
 from secassets.defs.resources.vision_model import VisionModel
 from secassets.defs.sensors.alert_sensor import alert_on_failures
+from secassets.defs.sensors.prompt_files import prompt_files
 from secassets.llm.models import BUNDLED_MODEL
 
 
@@ -77,7 +78,7 @@ defs = dg.Definitions(
     asset_checks=_stage_checks(),
     jobs=[full_pipeline_job(_MODELS[0]), scenarios_job, nightly_prompt_evaluation_job, promote_baseline],
     schedules=[nightly_prompt_evaluation_schedule],
-    sensors=[alert_on_failures, model_partitions_sensor(_MODELS)],
+    sensors=[alert_on_failures, model_partitions_sensor(_MODELS), prompt_files],
     resources=build_resources(llm=_LLM),
     # One process per run: the run's resources (the llama.cpp server among them) are set up once,
     # shared by every step, and torn down when the run ends.

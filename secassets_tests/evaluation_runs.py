@@ -1,20 +1,31 @@
-"""What a real prompt_evaluations run needs in a test: an instance with the model partitions, and partition keys."""
+"""What a real prompt_evaluations run needs in a test: an instance with the model and template partitions, and
+partition keys."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 
-from secassets.defs.evaluation.partitions import all_partitions_tags, evaluation_key, register_models
+from secassets.core.vocabulary import TEMPLATE_NAMES
+from secassets.defs.evaluation.partitions import all_partitions_tags as _all_partitions_tags
+from secassets.defs.evaluation.partitions import evaluation_key, register_models
+from secassets.defs.evaluation.prompt_templates import sync_templates
 from secassets.llm.models import BUNDLED_MODEL
 
 
 def evaluation_instance(*models: str) -> dg.DagsterInstance:
-    """An ephemeral instance on which the model partitions (default: the bundled model) exist."""
+    """An ephemeral instance on which the model partitions (default: the bundled model) and the template files'
+    partitions (prompts_dir(): SECASSETS_PROMPTS_DIR or the shipped ones) exist, their versions recorded."""
     instance = dg.DagsterInstance.ephemeral()
     register_models(instance, list(models) or [BUNDLED_MODEL])
+    sync_templates(instance)
     return instance
+
+
+def all_partitions_tags(models: Sequence[str], templates: Sequence[str] = TEMPLATE_NAMES) -> dict[str, str]:
+    return _all_partitions_tags(models, templates)
 
 
 def key(template: str, model: str = BUNDLED_MODEL) -> str:

@@ -109,7 +109,7 @@ def _expand_all_groups(page, attempts: int = 4) -> None:
 def test_asset_graph_shows_every_asset(page, output_dir):
     _open(page, "/asset-groups")
     _expand_all_groups(page)
-    for _ in range(3):  # zoom out until the four groups and their ten assets are in view
+    for _ in range(3):  # zoom out until the four groups and their assets are in view
         page.locator('button:has([aria-label="zoom_out"])').click()
     page.wait_for_timeout(1500)
     assert set(GROUPS) <= _tooltips(page)

@@ -25,8 +25,8 @@ from secassets.llm.server import free_port
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_ASSETS = frozenset({
     "sampler_config", "scenarios", "scenario_embeddings", "coverage_report", "enrichment_edge_cases",
-    "curated_cases", "prompt_evaluations", "template_leaderboard", "multimodal_ground_truth", "local_pipeline_results",
-    "multimodal_comparison",
+    "curated_cases", "prompt_templates", "prompt_evaluations", "template_leaderboard", "prompt_experiments",
+    "multimodal_ground_truth", "local_pipeline_results", "multimodal_comparison",
 })
 # `dagster dev` started from a non-interactive shell ignores SIGINT/SIGTERM unless they are reset first.
 LAUNCH = (

@@ -107,7 +107,11 @@ JUDGE_RUBRICS: Final = (
 )
 
 # --- Prompt templates under evaluation ------------------------------------------------------
+# The built-in templates, shipped as prompts/<name>.yaml (any other file there is a template too: see
+# secassets.evaluation.template_files); listed first, in this order, wherever templates are listed.
 TEMPLATE_NAMES: Final = ("basic", "enriched", "full_enriched", "vision", "model_zoo")
+TEMPLATES_PARTITION_NAME: Final = "templates"  # the Dagster dynamic partitions the template files register
+EXPERIMENTS_FILE_NAME: Final = "experiments.yaml"  # prompts/experiments.yaml: the A/B experiments (not a template)
 CHATML_STOP_TOKENS: Final = ("<|im_end|>", "<|im_start|>")
 
 # --- Generation modes ---------------------------------------------------------------------
@@ -134,6 +138,13 @@ REPO_ROOT: Final = Path(__file__).resolve().parents[2]  # secassets/core/vocabul
 # The labeled example cases the project ships (folder format of secassets.curated), read when no curated root exists.
 CURATED_EXAMPLES_DIR: Final = REPO_ROOT / "data" / "curated_examples"
 CURATED_DIR_NAME: Final = "curated"  # <data>/curated/: where a team's own labeled cases go
+SHIPPED_PROMPTS_DIR: Final = REPO_ROOT / "prompts"  # the template files and experiments the project ships
+
+
+def prompts_dir() -> Path:
+    """Where the template files are read: SECASSETS_PROMPTS_DIR, else <repo>/prompts."""
+    env = os.environ.get("SECASSETS_PROMPTS_DIR")
+    return Path(env) if env else SHIPPED_PROMPTS_DIR
 
 
 def default_data_dir() -> Path:

@@ -1,4 +1,5 @@
-"""Jobs, the nightly schedule and the sensor that registers the model partitions."""
+"""Jobs, the nightly schedule and the sensor that registers the model partitions (template partitions: see
+secassets.defs.sensors.prompt_files)."""
 
 import os
 from typing import Any
@@ -6,7 +7,7 @@ from typing import Any
 import dagster as dg
 
 from secassets.core.vocabulary import SCENARIOS_GROUP
-from secassets.defs.evaluation.partitions import MODEL_PARTITIONS, MODELS_PARTITION_NAME, all_partitions_tags
+from secassets.defs.evaluation.partitions import MODEL_PARTITIONS, MODELS_PARTITION_NAME, instance_partitions_tags
 
 # About 100 scenarios a template: a 95% interval of about +/-10 points on in-range accuracy.
 NIGHTLY_EVALUATION_SIZE = 96
@@ -19,21 +20,22 @@ scenarios_job = dg.define_asset_job(
 )
 nightly_prompt_evaluation_job = dg.define_asset_job(
     NIGHTLY,
-    selection=dg.AssetSelection.assets("prompt_evaluations", "template_leaderboard"),
+    selection=dg.AssetSelection.assets("prompt_evaluations", "template_leaderboard", "prompt_experiments"),
     description=f"Every model x template partition of prompt_evaluations in one run ({NIGHTLY_EVALUATION_SIZE} "
-    "scenarios, stratified, plus one edge case per family and the curated cases), then the leaderboard and its checks.",
+    "scenarios, stratified, plus one edge case per family and the curated cases), then the leaderboard, the A/B "
+    "experiments and their checks.",
     config={"ops": {"prompt_evaluations": {"config": {"evaluation_size": NIGHTLY_EVALUATION_SIZE}}}},
 )
 
 
 def full_pipeline_job(model: str) -> dg.JobDefinition | Any:
-    """Every asset; prompt_evaluations for every template of the deployment's model (`make pipeline` runs it)."""
+    """Every asset; prompt_evaluations for every registered model x template partition. Its range tags come from the
+    instance at launch (`make pipeline` passes those register_partitions prints)."""
     return dg.define_asset_job(
         "full_pipeline",
         selection=dg.AssetSelection.all(),
-        description=f"Materialize every asset, evaluating every template with the deployment's model ({model}). "
-        "Other models: add them as model partitions and run nightly_prompt_evaluation.",
-        tags=all_partitions_tags([model]),
+        description=f"Materialize every asset, evaluating every registered template with the registered models (the "
+        f"deployment's: {model}). Launch it with the partition range of every model x template (`make pipeline`).",
     )
 
 
@@ -46,11 +48,12 @@ def full_pipeline_job(model: str) -> dg.JobDefinition | Any:
     "every registered model.",
 )
 def nightly_prompt_evaluation_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    models = context.instance.get_dynamic_partitions(MODELS_PARTITION_NAME)
-    if not models:
-        return dg.SkipReason("no model partition is registered yet (the model_partitions sensor adds the deployment's)")
+    tags = instance_partitions_tags(context.instance)
+    if tags is None:
+        return dg.SkipReason("no model or template partition is registered yet (the model_partitions and prompt_files "
+                             "sensors add them)")
     night = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    return dg.RunRequest(run_key=f"nightly-{night}", tags={**all_partitions_tags(models), "secassets/night": night})
+    return dg.RunRequest(run_key=f"nightly-{night}", tags={**tags, "secassets/night": night})
 
 
 def model_partitions_sensor(models: list[str]) -> dg.SensorDefinition:

@@ -19,13 +19,14 @@ from typing import Any, Final
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from secassets.evaluation.leaderboard import ranked_rows
+from secassets.evaluation.leaderboard import ranked_rows, template_version
 from secassets.evaluation.runner import COMPARABILITY_COLUMNS
 from secassets.evaluation.statistics import mcnemar_p, wilcoxon_p
 from secassets.storage.files import write_text
 
 BASELINE_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 LEADERBOARD_FILE: Final = "leaderboard.json"
+PINNED_FILE: Final = "pinned.json"  # the evaluations pinned and their template versions
 EVALUATIONS_DIR: Final = "evaluations"
 
 
@@ -64,7 +65,8 @@ def pin_baseline(board_path: Path, evaluations_dir: Path, keys: list[str], dest:
         target = _evaluation_file(staging / EVALUATIONS_DIR, k)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(_evaluation_file(evaluations_dir, k), target)
-    write_text(staging / "pinned.json", json.dumps({"evaluations": keys}, sort_keys=True))
+    versions = {k: template_version(pd.read_parquet(_evaluation_file(staging / EVALUATIONS_DIR, k))) for k in keys}
+    write_text(staging / PINNED_FILE, json.dumps({"evaluations": keys, "template_versions": versions}, sort_keys=True))
     old = dest.with_name(f".{dest.name}.replaced")
     if dest.exists():
         shutil.rmtree(old, ignore_errors=True)
@@ -86,16 +88,26 @@ def _identity(df: pd.DataFrame) -> dict[str, str]:
     return {c: ", ".join(sorted({str(v) for v in df[c]})) if c in df else "unrecorded" for c in COMPARABILITY_COLUMNS}
 
 
+def pinned_versions(dest: Path) -> dict[str, str]:
+    """The template versions a baseline pinned, by "model|template" (empty for a baseline from before versions)."""
+    path = dest / PINNED_FILE
+    return json.loads(path.read_text()).get("template_versions", {}) if path.is_file() else {}
+
+
 def compare_template(before: pd.DataFrame, after: pd.DataFrame, thresholds: RegressionThresholds) -> dict[str, Any]:
-    """The verdict for one template: not comparable, regression (ERROR), drop (WARN) or ok."""
+    """The verdict for one template: not comparable, regression (ERROR), drop (WARN) or ok.
+
+    An edited template (another version) is compared: judging an edit is what the baseline is for."""
     was, now = _identity(before), _identity(after)
+    versions = {"version_before": template_version(before), "version_after": template_version(after)}
+    edited = versions["version_before"] != versions["version_after"]
     differs = [f"{c}: {was[c]} -> {now[c]}" for c in COMPARABILITY_COLUMNS if was[c] != now[c]]
     if differs:
-        return {"verdict": "not comparable", "severity": None, "detail": "; ".join(differs)}
+        return {"verdict": "not comparable", "severity": None, "detail": "; ".join(differs), **versions}
     b, a = ranked_rows(before).set_index("scenario_hash"), ranked_rows(after).set_index("scenario_hash")
     common = b.index.intersection(a.index)
     b, a = b.loc[common], a.loc[common]
-    out: dict[str, Any] = {"n": len(common), "detail": ""}
+    out: dict[str, Any] = {"n": len(common), "detail": "", **versions}
     findings = []
     for metric, column in (("in range", "in_range"), ("parsed", "parse_ok")):
         x, y = b[column].astype(bool), a[column].astype(bool)
@@ -115,7 +127,8 @@ def compare_template(before: pd.DataFrame, after: pd.DataFrame, thresholds: Regr
     severities = [s for s, _ in findings]
     out["severity"] = "ERROR" if "ERROR" in severities else ("WARN" if severities else None)
     out["verdict"] = {"ERROR": "regression", "WARN": "drop, not significant", None: "no regression"}[out["severity"]]
-    out["detail"] = "; ".join(d for _, d in findings)
+    edit = [f"template edited since the baseline ({versions['version_before']} -> {versions['version_after']})"]
+    out["detail"] = "; ".join([d for _, d in findings] + (edit if edited else []))
     return out
 
 

@@ -156,9 +156,17 @@ def _scores(rows: pd.DataFrame, seed: int) -> dict[str, Any]:
     return out
 
 
+def template_version(df: pd.DataFrame) -> str:
+    """The template file version the rows were answered with ("unrecorded" for rows from before versions)."""
+    if "template_version" not in df or not len(df):
+        return "unrecorded"
+    return ", ".join(sorted({str(v) for v in df["template_version"]}))
+
+
 def template_summary(df: pd.DataFrame, seed: int) -> dict[str, Any]:
     rows = ranked_rows(df)
     out = _scores(rows, seed)
+    out["version"] = template_version(df)
     # Per source (scenario, edge_case, curated): every figure with that source's own chance and ceiling, so a
     # template that only reads the generator's habits shows it on the cases a person labeled.
     out["by_source"] = {str(k): _scores(g, seed) for k, g in rows.groupby("source", sort=True)} if "source" in rows else {}

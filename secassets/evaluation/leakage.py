@@ -9,7 +9,7 @@ and a template that shows that field is ranked for reading the generator, not fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -19,7 +19,8 @@ import pandas as pd
 from secassets.core.content import detection_cues, person_dwell
 from secassets.evaluation.inputs import context_field, row_detections
 from secassets.evaluation.statistics import wilson_interval
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import load_catalog
+from secassets.evaluation.templates import PromptTemplate
 from secassets.risk.cues import IDENTITY_CUES
 
 MAX_FIELD_ACCURACY: Final = 0.70
@@ -138,8 +139,10 @@ def lookup_accuracy(values: pd.Series, labels: pd.Series, fit_mask: np.ndarray, 
     return float((predicted.to_numpy() == test_y.to_numpy()).mean())
 
 
-def leakage_table(rows: pd.DataFrame, seed: int = 0) -> tuple[list[FieldLeak], float]:
-    """Per template, input and field: held-out lookup accuracy for scenario_type; and the majority baseline."""
+def leakage_table(rows: pd.DataFrame, seed: int = 0, templates: Iterable[PromptTemplate] | None = None,
+                  ) -> tuple[list[FieldLeak], float]:
+    """Per template (default: every valid template file), input and field: held-out lookup accuracy for
+    scenario_type; and the majority baseline."""
     records = rows.to_dict("records")
     labels = rows["scenario_type"].astype(str).reset_index(drop=True)
     fit_mask = np.zeros(len(rows), dtype=bool)
@@ -148,7 +151,7 @@ def leakage_table(rows: pd.DataFrame, seed: int = 0) -> tuple[list[FieldLeak], f
     held_out = int((~fit_mask).sum())
     per_field: dict[tuple[str, str], float] = {}
     out = []
-    for template in TEMPLATES.values():
+    for template in (load_catalog().templates.values() if templates is None else templates):
         for name in template.inputs:
             for field, extract, numeric in FIELDS[name]:
                 if (name, field) not in per_field:

@@ -58,7 +58,7 @@ def leaderboard_table(board: dict[str, Any]) -> str:
         t = board["templates"][name]
         ir = t["in_range_accuracy"]
         rows.append({
-            "rank": t["rank"], "template": name, "rows": t["rows"], "in-range": _fmt(ir), "chance": ir["chance"],
+            "rank": t["rank"], "template": name, "version": t.get("version", "unrecorded"), "rows": t["rows"], "in-range": _fmt(ir), "chance": ir["chance"],
             "ceiling": ir["ceiling"], "normalized": ir["normalized"], "reading": ir["verdict"],
             "level": f"{_fmt(t['level_accuracy'])} ({t['level_accuracy']['verdict']})",
             "alert": f"{_fmt(t['alert_accuracy'])} ({t['alert_accuracy']['verdict']})",
@@ -67,7 +67,7 @@ def leaderboard_table(board: dict[str, Any]) -> str:
             "answers": "constant" if t["answers"]["constant"] else "vary",
             "p50 s": t["latency_s"]["p50"],
         })
-    return markdown_table(rows, ["rank", "template", "rows", "in-range", "chance", "ceiling", "normalized", "reading",
+    return markdown_table(rows, ["rank", "template", "version", "rows", "in-range", "chance", "ceiling", "normalized", "reading",
                                  "level", "alert", "deviation", "key points", "parse", "answers", "p50 s"])
 
 

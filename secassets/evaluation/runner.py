@@ -37,7 +37,7 @@ Complete = Callable[[list[Message], dict[str, Any] | None, "EvaluationSettings"]
 MapFn = Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]
 
 EVALUATION_COLUMNS = (
-    "template", "model", "scenario_hash", "repeat", "source", "scenario_type", "enrichment_level",
+    "template", "template_version", "model", "scenario_hash", "repeat", "source", "scenario_type", "enrichment_level",
     "truth_low", "truth_high", "truth_level", "truth_alert", "prompt", "raw_output", "thinking",
     "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
     "key_point_recall", "ceiling_score", "ceiling_in_range", "ceiling_level_agreement", "ceiling_alert_agreement",
@@ -216,7 +216,7 @@ def evaluate_template(
         outcome = results[i]
         truth = GroundTruth.model_validate(json.loads(record["ground_truth"]))
         base = {
-            "template": template.name, "scenario_hash": record["scenario_hash"], "repeat": repeat,
+            "template": template.name, "template_version": template.version, "scenario_hash": record["scenario_hash"], "repeat": repeat,
             "source": record.get("source", "scenario"), "scenario_type": record["scenario_type"],
             "enrichment_level": record["enrichment_level"], "truth_low": truth.risk_range.low,
             "truth_high": truth.risk_range.high, "truth_level": truth.level, "truth_alert": truth.should_trigger_alert,

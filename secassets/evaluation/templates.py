@@ -1,25 +1,23 @@
-"""The five risk-analysis prompt templates (chat messages), their declared inputs and the JSON they ask for.
+"""A risk-analysis prompt template: chat messages rendered from a row, and the JSON answer it asks for.
 
-Every input is rendered from a scenario (or edge-case) row; an input the row lacks renders as an
-explicit "not available" line, never as an empty or invented value.
+Templates are files (prompts/<name>.yaml, read and linted by secassets.evaluation.template_files): Jinja
+text for the system and user messages over the template's declared inputs. Every input is rendered from
+a scenario, edge-case or curated row; an input the row lacks renders as an explicit "not available",
+never as an empty or invented value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Final
 
-from secassets.core.vocabulary import TEMPLATE_NAMES
-from secassets.evaluation.inputs import (
-    BASIC_INPUTS,
-    ENRICHED_INPUTS,
-    FULL_INPUTS,
-    INPUTS,
-    MODEL_ZOO_INPUTS,
-    VISION_INPUTS,
-    Row,
-)
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from secassets.evaluation.inputs import INPUTS, Row
 from secassets.llm.chat import Message, chatml
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS, level_score_ranges
 from secassets.risk.observation import ObservationField
@@ -36,39 +34,75 @@ PLAIN_TEXT = r"^[\x20-\x21\x23-\x5B\x5D-\x7E]*$"  # printable ASCII but " and \\
 SCORE_FIELD = f"risk_score ({MIN_SCORE}-{MAX_SCORE})"
 LEVEL_FIELD = f"risk_level ({'|'.join(RISK_LEVELS)})"
 LEVELS_LINE = "Risk levels: " + ", ".join(f"{lvl} {r.low}-{r.high}" for lvl, r in level_score_ranges().items()) + "."
+BASE_ANSWER_FIELDS: Final = ("risk_score", "risk_level", "summary", "reasoning")
+# The extra answer fields a template may ask for (beyond BASE_ANSWER_FIELDS): name -> what it holds.
+EXTRA_ANSWER_FIELDS: Final = {
+    "recommended_action": "one action for the household, up to 160 characters",
+    "entities": "up to 5 people, vehicles or objects that matter",
+    "flags": "up to 5 short warning flags",
+    "confidence_factors": "up to 5 reasons the evidence is strong or weak",
+}
+# What every template's text may use besides its declared inputs.
+BUILTIN_VARIABLES: Final = {
+    "risk_levels": "the risk levels and their score ranges, one sentence",
+    "answer_fields": "the JSON fields the answer must have, with their ranges",
+}
+TEXT_ENVIRONMENT = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=256)
+def compile_text(text: str) -> jinja2.Template:
+    return TEXT_ENVIRONMENT.from_string(text)
+
+
+def _tidy(text: str) -> str:
+    """Trailing spaces dropped on every line ("Detections: " before a list that starts on the next line)."""
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
+
+
+def content_version(inputs: tuple[str, ...], output_fields: tuple[str, ...], system: str, user: str) -> str:
+    """A template's version: the hash of what reaches the model (not its description or comments)."""
+    canonical = json.dumps({"inputs": inputs, "answer_fields": output_fields, "system": system, "user": user},
+                           sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    """One production prompt: what it feeds the model and what JSON it asks for."""
+    """One prompt: what it feeds the model (declared inputs, message text) and what JSON it asks for."""
 
     name: str
     inputs: tuple[str, ...]
     output_fields: tuple[str, ...]  # beyond risk_score, risk_level, summary, reasoning
-    instruction: str
+    system: str  # Jinja text of the system message
+    user: str  # Jinja text of the user message
+    description: str = ""
+    source: str = ""  # the file it was read from
+    version: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            object.__setattr__(self, "version", content_version(self.inputs, self.output_fields, self.system, self.user))
 
     @property
     def reveals(self) -> frozenset[ObservationField]:
         """The observation fields this template shows the model (what a perfect reader of it can know)."""
         return frozenset(f for name in self.inputs for f in INPUTS[name].reveals)
 
+    def _builtins(self) -> dict[str, str]:
+        return {"risk_levels": LEVELS_LINE,
+                "answer_fields": ", ".join((SCORE_FIELD, LEVEL_FIELD, "summary", "reasoning", *self.output_fields))}
+
     def system_prompt(self, thinking: bool = False) -> str:
-        fields = ", ".join((SCORE_FIELD, LEVEL_FIELD, "summary", "reasoning", *self.output_fields))
-        lines = [THINKING_DIRECTIVE] if thinking else []
-        lines += [
-            "You are the risk-analysis model of a home-security system. " + self.instruction,
-            LEVELS_LINE,
-            f"Answer with one JSON object with the fields: {fields}.",
-        ]
-        return "\n".join(lines)
+        text = _tidy(compile_text(self.system).render(self._builtins()))
+        return f"{THINKING_DIRECTIVE}\n{text}" if thinking else text
+
+    def input_values(self, row: Row) -> dict[str, str]:
+        values = {name: INPUTS[name].render(row) for name in self.inputs}
+        return {name: NOT_AVAILABLE if v is None else str(v) for name, v in values.items()}
 
     def user_prompt(self, row: Row) -> str:
-        lines = []
-        for name in self.inputs:
-            spec = INPUTS[name]
-            value = spec.render(row)
-            value = NOT_AVAILABLE if value is None else str(value)
-            lines.append(f"{spec.label}:{'' if value.startswith(chr(10)) else ' '}{value}")
-        return "\n".join(lines)
+        return _tidy(compile_text(self.user).render({**self._builtins(), **self.input_values(row)}))
 
     def messages(self, row: Row, thinking: bool = False) -> list[Message]:
         """The chat messages (system, user): what every prompt format starts from."""
@@ -126,18 +160,3 @@ class PromptTemplate:
         return 2 + sum(len(json.dumps(k)) + 1 + longest(v) for k, v in props.items()) + len(props) - 1
 
 
-TEMPLATES: dict[str, PromptTemplate] = {
-    t.name: t
-    for t in (
-        PromptTemplate("basic", BASIC_INPUTS, (), "Rate the risk of this camera event from the raw detections."),
-        PromptTemplate("enriched", ENRICHED_INPUTS, ("recommended_action",),
-                       "Rate the risk using the detections and the zone and baseline context."),
-        PromptTemplate("full_enriched", FULL_INPUTS, ("recommended_action", "entities"),
-                       "Rate the risk using detections, zone, baseline, plates, faces and OCR context."),
-        PromptTemplate("vision", VISION_INPUTS, ("recommended_action", "flags"),
-                       "Rate the risk using detections, enrichment and per-detection visual attributes."),
-        PromptTemplate("model_zoo", MODEL_ZOO_INPUTS, ("recommended_action", "flags", "confidence_factors"),
-                       "Rate the risk using every model in the enrichment zoo; weigh each model's evidence."),
-    )
-}
-assert tuple(TEMPLATES) == TEMPLATE_NAMES

@@ -17,7 +17,8 @@ from secassets.curated.loader import load_folder
 from secassets.curated.rows import CASE_COLUMNS, cases_frame, cases_of_frame, evaluation_rows
 from secassets.evaluation.ceilings import calibrate, ceiling_flags
 from secassets.evaluation.runner import evaluation_set
-from secassets.evaluation.templates import NOT_AVAILABLE, TEMPLATES
+from secassets.evaluation.template_files import builtin_templates
+from secassets.evaluation.templates import NOT_AVAILABLE
 from secassets_tests.curated.test_loader import write_case
 from secassets_tests.generated_rows import default_rows
 
@@ -35,7 +36,7 @@ def _frame(root: Path) -> pd.DataFrame:
 def test_a_case_with_only_scene_and_detections_renders_in_every_template_without_a_placeholder(tmp_path):
     write_case(tmp_path, "suspicious", "only_scene", labels=SCENE_AND_DETECTIONS)
     [row] = evaluation_rows(_frame(tmp_path)).to_dict("records")
-    for template in TEMPLATES.values():
+    for template in builtin_templates().values():
         prompt = template.render(row)
         for invented in ("None", "nan", "t=", "box x=", "confidence", "{", "weekday", "baseline of"):
             assert invented not in template.user_prompt(row), (template.name, invented)
@@ -49,7 +50,7 @@ def test_unknown_zone_and_time_render_not_available(tmp_path):
     labels = {**SCENE_AND_DETECTIONS, "scene": {"location": "street_view", "time_of_day": "varies"}}
     write_case(tmp_path, "normal", "street", labels=labels)
     [row] = evaluation_rows(_frame(tmp_path)).to_dict("records")
-    prompt = TEMPLATES["basic"].user_prompt(row)
+    prompt = builtin_templates()["basic"].user_prompt(row)
     assert f"Camera: {NOT_AVAILABLE}" in prompt and f"Time: {NOT_AVAILABLE}" in prompt
     assert observation_of_row(row).zone is None and observation_of_row(row).time_of_day is None
 
@@ -64,8 +65,8 @@ def test_truth_is_the_human_label_and_the_row_reads_its_observation(tmp_path):
     assert truth["risk_range"] == {"low": 70, "high": 100} and truth["level"] == "high" and truth["should_trigger_alert"]
     assert row["source"] == "curated" and row["scenario_type"] == "threat"
     assert observation_of_row(row).cues == {"forcing_entry"}
-    assert "forcing" in TEMPLATES["vision"].user_prompt(row)  # the labeled action reaches the templates that show actions
-    assert "forcing" not in TEMPLATES["basic"].user_prompt(row)
+    assert "forcing" in builtin_templates()["vision"].user_prompt(row)  # the labeled action reaches the templates that show actions
+    assert "forcing" not in builtin_templates()["basic"].user_prompt(row)
 
 
 def test_the_output_reads_back_as_the_same_cases(tmp_path):
@@ -84,7 +85,7 @@ def test_curated_rows_join_the_evaluation_set_stratified_and_get_ceiling_and_cha
     picked = rows[rows["source"] == "curated"]
     assert len(picked) == 6 and picked["scenario_type"].value_counts().to_dict() == {"normal": 2, "suspicious": 2, "threat": 2}
     assert len(rows[rows["source"] == "scenario"]) == 10
-    template = TEMPLATES["model_zoo"]
+    template = builtin_templates()["model_zoo"]
     calibration = calibrate(scenarios, template)
     for row in picked.to_dict("records"):
         flags = ceiling_flags(row, template, calibration)

@@ -6,6 +6,7 @@ import pytest
 from secassets.core.vocabulary import TEMPLATE_NAMES
 from secassets.definitions import defs
 from secassets.defs.evaluation.partitions import EVALUATION_PARTITIONS, register_models
+from secassets.defs.evaluation.prompt_templates import sync_templates
 from secassets.defs.jobs import model_partitions_sensor, nightly_prompt_evaluation_schedule
 
 
@@ -17,6 +18,7 @@ def instance():
 
 def test_nightly_schedule_requests_every_model_x_template_partition_once_a_night(instance):
     register_models(instance, ["smollm2-135m", "nemotron-nano"])
+    sync_templates(instance)  # the shipped template files
     context = dg.build_schedule_context(instance=instance,
                                         scheduled_execution_time=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
     request = nightly_prompt_evaluation_schedule(context)
@@ -33,6 +35,9 @@ def test_nightly_schedule_skips_without_a_model_and_the_sensor_registers_the_dep
     context = dg.build_schedule_context(instance=instance,
                                         scheduled_execution_time=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
     assert isinstance(nightly_prompt_evaluation_schedule(context), dg.SkipReason)
+    register_models(instance, ["smollm2-135m"])
+    assert isinstance(nightly_prompt_evaluation_schedule(context), dg.SkipReason)  # no template registered yet
+    instance.delete_dynamic_partition("models", "smollm2-135m")
     sensor = model_partitions_sensor(["smollm2-135m", "nemotron-nano"])
     result = sensor(dg.build_sensor_context(instance=instance))
     [request] = result.dynamic_partitions_requests
@@ -46,7 +51,7 @@ def test_nightly_schedule_skips_without_a_model_and_the_sensor_registers_the_dep
 def test_nightly_job_selects_the_evaluations_and_the_leaderboard():
     job = defs.get_job_def("nightly_prompt_evaluation")
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
-    assert keys == {"prompt_evaluations", "template_leaderboard"}
+    assert keys == {"prompt_evaluations", "template_leaderboard", "prompt_experiments"}
 
 
 def test_every_asset_and_check_has_a_description():

@@ -3,12 +3,13 @@
 import pytest
 
 from secassets.evaluation.grammar import answer_grammar
-from secassets.evaluation.templates import ACTION_MAX, LIST_ITEMS_MAX, REASONING_MAX, SUMMARY_MAX, TEMPLATES
+from secassets.evaluation.template_files import builtin_templates
+from secassets.evaluation.templates import ACTION_MAX, LIST_ITEMS_MAX, REASONING_MAX, SUMMARY_MAX
 
 
-@pytest.mark.parametrize("name", list(TEMPLATES))
+@pytest.mark.parametrize("name", list(builtin_templates()))
 def test_every_property_in_order_with_its_bounds(name):
-    schema = TEMPLATES[name].answer_schema()
+    schema = builtin_templates()[name].answer_schema()
     grammar = answer_grammar(schema)
     root = grammar.splitlines()[0]
     positions = [root.index(f'\\"{p}\\":') for p in schema["properties"]]

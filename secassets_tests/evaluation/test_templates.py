@@ -5,15 +5,16 @@ import pandas as pd
 import pytest
 
 from secassets.core.vocabulary import TEMPLATE_NAMES
-from secassets.evaluation.templates import NOT_AVAILABLE, TEMPLATES, THINKING_DIRECTIVE
+from secassets.evaluation.template_files import builtin_templates
+from secassets.evaluation.templates import NOT_AVAILABLE, THINKING_DIRECTIVE
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS
 
 
 def test_every_template_renders_every_scenario_without_holes(scenario_run):
     _, data_dir = scenario_run
     df = pd.read_parquet(data_dir / "scenarios.parquet")
-    assert tuple(TEMPLATES) == TEMPLATE_NAMES
-    for name, template in TEMPLATES.items():
+    assert tuple(builtin_templates()) == TEMPLATE_NAMES
+    for name, template in builtin_templates().items():
         for row in df.to_dict("records"):
             prompt = template.render(row)
             assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_start|>assistant\n")
@@ -26,16 +27,16 @@ def test_every_template_renders_every_scenario_without_holes(scenario_run):
 
 
 def test_richer_templates_declare_more_inputs_and_fields():
-    sizes = [len(TEMPLATES[n].inputs) for n in TEMPLATE_NAMES]
+    sizes = [len(builtin_templates()[n].inputs) for n in TEMPLATE_NAMES]
     assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
-    assert TEMPLATES["basic"].inputs == ("camera", "time_window", "detection_list")
-    assert "recommended_action" in TEMPLATES["enriched"].answer_schema()["required"]
-    assert "confidence_factors" in TEMPLATES["model_zoo"].answer_schema()["required"]
+    assert builtin_templates()["basic"].inputs == ("camera", "time_window", "detection_list")
+    assert "recommended_action" in builtin_templates()["enriched"].answer_schema()["required"]
+    assert "confidence_factors" in builtin_templates()["model_zoo"].answer_schema()["required"]
 
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_schema_bounds_every_string(name):
-    schema = TEMPLATES[name].answer_schema()
+    schema = builtin_templates()[name].answer_schema()
     for prop in schema["properties"].values():
         if prop.get("type") == "string" and "enum" not in prop:
             assert "maxLength" in prop
@@ -44,13 +45,13 @@ def test_schema_bounds_every_string(name):
 
 
 def test_thinking_directive_is_optional():
-    assert THINKING_DIRECTIVE not in TEMPLATES["basic"].system_prompt()
-    assert TEMPLATES["basic"].system_prompt(thinking=True).startswith(THINKING_DIRECTIVE)
+    assert THINKING_DIRECTIVE not in builtin_templates()["basic"].system_prompt()
+    assert builtin_templates()["basic"].system_prompt(thinking=True).startswith(THINKING_DIRECTIVE)
 
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_prompt_and_schema_state_the_risk_scheme_of_secassets_risk(name):
-    template = TEMPLATES[name]
+    template = builtin_templates()[name]
     # The exact text is part of every cached answer's key: a change here re-asks every prompt.
     assert "Risk levels: low 0-29, medium 30-59, high 60-84, critical 85-100." in template.system_prompt()
     assert "risk_score (0-100), risk_level (low|medium|high|critical), summary, reasoning" in template.system_prompt()
@@ -65,7 +66,7 @@ def test_every_input_a_template_shows_is_produced_by_the_generator():
 
     full = default_rows()[lambda d: d.enrichment_level == "full"].head(200)
     assert len(full) > 50
-    for name, template in TEMPLATES.items():
+    for name, template in builtin_templates().items():
         for row in full.to_dict("records"):
             lines = template.user_prompt(row).splitlines()
             assert not [line for line in lines if line.endswith(f": {NOT_AVAILABLE}")], (name, lines)
@@ -74,11 +75,11 @@ def test_every_input_a_template_shows_is_produced_by_the_generator():
 def test_templates_reveal_more_as_they_grow_and_only_known_fields():
     from secassets.risk.observation import OBSERVATION_FIELDS
 
-    reveals = [TEMPLATES[n].reveals for n in TEMPLATE_NAMES]
+    reveals = [builtin_templates()[n].reveals for n in TEMPLATE_NAMES]
     assert all(a <= b for a, b in itertools.pairwise(reveals))
     assert set().union(*reveals) <= set(OBSERVATION_FIELDS)
-    assert "behaviour" not in TEMPLATES["full_enriched"].reveals and "behaviour" in TEMPLATES["vision"].reveals
-    assert TEMPLATES["model_zoo"].reveals == frozenset(OBSERVATION_FIELDS)
+    assert "behaviour" not in builtin_templates()["full_enriched"].reveals and "behaviour" in builtin_templates()["vision"].reveals
+    assert builtin_templates()["model_zoo"].reveals == frozenset(OBSERVATION_FIELDS)
 
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
@@ -86,7 +87,7 @@ def test_the_answer_budget_is_the_longest_answer_the_schema_admits(name):
     """n_predict 0 gives each template this budget: no answer the schema admits is cut at the token limit."""
     import json
 
-    template = TEMPLATES[name]
+    template = builtin_templates()[name]
     schema = template.answer_schema()
 
     def longest(prop):

@@ -25,7 +25,7 @@ from secassets.evaluation.runner import (
     transport_error_failure,
 )
 from secassets.evaluation.statistics import evaluation_summary
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import builtin_templates
 from secassets.llm.cache import ResponseCache, cache_key
 from secassets.llm.cached_model import CachedCompletions
 from secassets.llm.chat import Message, chatml
@@ -78,7 +78,7 @@ class TransportThatFailsOn:
 
 
 def test_requests_without_an_answer_become_failure_rows_in_every_denominator(client, scenarios, tmp_path):
-    template = TEMPLATES["basic"]
+    template = builtin_templates()["basic"]
     rows = evaluation_set(scenarios, None, 4, 42)
     prompts = [template.render(r) for r in rows.to_dict("records")]
     transport = TransportThatFailsOn(client, {
@@ -113,7 +113,7 @@ def test_a_server_that_cannot_start_still_ends_the_step(scenarios, tmp_path):
         raise LlamaServerError("llama-server did not become healthy; check the model_path setting")
 
     with pytest.raises(LlamaServerError, match="model_path setting"):
-        evaluate_template(TEMPLATES["basic"], evaluation_set(scenarios, None, 2, 42), complete=transport_without_a_server,
+        evaluate_template(builtin_templates()["basic"], evaluation_set(scenarios, None, 2, 42), complete=transport_without_a_server,
                           map_fn=map, cache=ResponseCache(tmp_path), model_id="m", settings=SETTINGS)
 
 
@@ -164,7 +164,7 @@ def test_a_damaged_cache_entry_of_any_kind_is_a_miss_and_is_rewritten(kind, tmp_
 
 
 def test_a_damaged_cache_costs_one_call_not_the_step(client, scenarios, tmp_path):
-    template = TEMPLATES["basic"]
+    template = builtin_templates()["basic"]
     rows = evaluation_set(scenarios, None, 2, 7)
     prompts = [template.render(r) for r in rows.to_dict("records")]
     keys = [cache_key("smollm2", p, SETTINGS.params(), template.answer_schema()) for p in prompts]
@@ -187,7 +187,7 @@ def test_a_damaged_cache_costs_one_call_not_the_step(client, scenarios, tmp_path
 
 
 def test_the_cache_key_changes_with_everything_that_changes_an_answer():
-    schema = TEMPLATES["basic"].answer_schema()
+    schema = builtin_templates()["basic"].answer_schema()
     base = cache_key("model-a ctx=4096", "prompt", SETTINGS.params(), schema)
     variants = [
         cache_key("model-a ctx=2048", "prompt", SETTINGS.params(), schema),  # identity: file, ctx per slot, build...

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import builtin_templates
 from secassets.llm.chat import (
     LLAMA_CPP_FALLBACK_TEMPLATE,
     Message,
@@ -74,7 +74,7 @@ def test_smollm2s_own_template_renders_exactly_the_chatml_prompt(llama_server):
     try:
         template = client.chat_template()
         rows = default_rows(3).to_dict("records")
-        for name, prompt_template in TEMPLATES.items():
+        for name, prompt_template in builtin_templates().items():
             for i, row in enumerate(rows[:2]):
                 thinking = i == 1
                 messages = [Message(role="system", content=prompt_template.system_prompt(thinking)),
@@ -114,7 +114,7 @@ def test_a_model_without_a_chat_template_is_refused_with_the_setting_to_use(tmp_
 
 def test_chatml_is_byte_identical_to_the_template_render():
     for row in default_rows(3).to_dict("records"):
-        for template in TEMPLATES.values():
+        for template in builtin_templates().values():
             for thinking in (False, True):
                 messages = [{"role": "system", "content": template.system_prompt(thinking)},
                             {"role": "user", "content": template.user_prompt(row)}]

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from secassets.evaluation.runner import EvaluationSettings
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import builtin_templates
 from secassets.llm.cache import ResponseCache
 from secassets.llm.cached_model import CachedCompletions
 from secassets.llm.client import Completion, LlamaRequestError
@@ -53,7 +53,7 @@ def _images(tmp_path, names=("a.png", "b.png")):
 
 def _pipeline(tmp_path, images_dir, found, connect, model_id="m"):
     completions = CachedCompletions(ResponseCache(tmp_path / "cache"), model_id)
-    return LocalPipeline(FixedDetector(found), TEMPLATES["basic"], completions, connect, images_dir, EvaluationSettings())
+    return LocalPipeline(FixedDetector(found), builtin_templates()["basic"], completions, connect, images_dir, EvaluationSettings())
 
 
 def test_template_row_maps_normalized_boxes_to_frame_pixels_and_an_unknown_scene():

@@ -1,4 +1,5 @@
-"""Checks on the leaderboard: regressions against the pinned baseline, and answers that do not read the prompt."""
+"""Checks on the leaderboard (regressions against the pinned baseline, answers that do not read the prompt) and on the
+A/B experiments (decided on fewer scenarios than their power analysis asks for)."""
 
 from typing import Any
 
@@ -58,4 +59,23 @@ def template_constant_answers(template_leaderboard: dict[str, Any]) -> dg.AssetC
         metadata={"constant_templates": ", ".join(constant) or "none",
                   "answers": dg.MetadataValue.md(markdown_table(rows, ["evaluation", "answers", "top_score", "top_score_share",
                                                                        "top_level", "top_level_share", "constant"]))},
+    )
+
+
+@dg.asset_check(
+    asset="prompt_experiments",
+    description="WARN when an experiment is decided (adopt or reject) on fewer scenarios than its own power analysis "
+    "asks for: the decision may not hold on a larger run; raise evaluation_size to the 'needed n' shown.",
+)
+def prompt_experiments_powered(prompt_experiments: dict[str, Any]) -> dg.AssetCheckResult:
+    decided = [r for r in prompt_experiments["results"] if r["status"] == "decided"]
+    rows = [{"experiment": r["experiment"], "model": r["model"], "decision": r["decision"], "n": r["n"],
+             "needed_n": r["needed_n"], "underpowered": r["underpowered"]} for r in decided]
+    weak = [f"{r['experiment']} ({r['model']}): {r['decision']} on {r['n']} < {r['needed_n']}"
+            for r in decided if r["underpowered"]]
+    return dg.AssetCheckResult(
+        passed=not weak, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"underpowered": "; ".join(weak) or "none",
+                  "experiments": dg.MetadataValue.md(markdown_table(rows, ["experiment", "model", "decision", "n",
+                                                                           "needed_n", "underpowered"]))},
     )

@@ -4,9 +4,11 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from secassets.core.vocabulary import TEMPLATE_NAMES
+from secassets.core.vocabulary import TEMPLATES_PARTITION_NAME
 
-TEMPLATE_PARTITIONS = dg.StaticPartitionsDefinition(list(TEMPLATE_NAMES))
+# Templates are files (prompts/<name>.yaml): the prompt_files sensor (or register_partitions before a CLI run)
+# registers each valid file as a partition, so a new file appears without a code change or a reload.
+TEMPLATE_PARTITIONS = dg.DynamicPartitionsDefinition(name=TEMPLATES_PARTITION_NAME)
 # Models are added at run time (the model_partitions sensor registers the deployment's table; a person can add a
 # key in the UI naming an endpoint or a GGUF in <data>/models/): secassets.llm.models.resolve_model reads a key.
 MODELS_PARTITION_NAME = "models"
@@ -20,19 +22,31 @@ def evaluation_key(model: str, template: str) -> str:
     return f"{model}|{template}"
 
 
-def all_partitions_tags(models: Sequence[str]) -> dict[str, str]:
-    """Run tags that make one run cover every template of these models (single-run backfill policy); the models in
-    the order the instance lists them, so the range from the first key to the last holds exactly their keys."""
+def all_partitions_tags(models: Sequence[str], templates: Sequence[str]) -> dict[str, str]:
+    """Run tags that make one run cover every template of these models (single-run backfill policy); models and
+    templates in the order the instance lists them, so the range from the first key to the last holds exactly
+    their keys."""
     return {
-        "dagster/asset_partition_range_start": evaluation_key(models[0], TEMPLATE_NAMES[0]),
-        "dagster/asset_partition_range_end": evaluation_key(models[-1], TEMPLATE_NAMES[-1]),
+        "dagster/asset_partition_range_start": evaluation_key(models[0], templates[0]),
+        "dagster/asset_partition_range_end": evaluation_key(models[-1], templates[-1]),
     }
 
 
-def register_models(instance: dg.DagsterInstance, models: Sequence[str]) -> list[str]:
-    """Add the model partitions the instance does not have yet; the ones added."""
-    known = set(instance.get_dynamic_partitions(MODELS_PARTITION_NAME))
-    new = [m for m in models if m not in known]
+def instance_partitions_tags(instance: dg.DagsterInstance) -> dict[str, str] | None:
+    """all_partitions_tags for every registered model and template; None while either has none."""
+    models = instance.get_dynamic_partitions(MODELS_PARTITION_NAME)
+    templates = instance.get_dynamic_partitions(TEMPLATES_PARTITION_NAME)
+    return all_partitions_tags(models, templates) if models and templates else None
+
+
+def register_partitions(instance: dg.DagsterInstance, name: str, keys: Sequence[str]) -> list[str]:
+    """Add the keys of dynamic partitions `name` the instance does not have yet; the ones added."""
+    known = set(instance.get_dynamic_partitions(name))
+    new = [k for k in keys if k not in known]
     if new:
-        instance.add_dynamic_partitions(MODELS_PARTITION_NAME, new)
+        instance.add_dynamic_partitions(name, new)
     return new
+
+
+def register_models(instance: dg.DagsterInstance, models: Sequence[str]) -> list[str]:
+    return register_partitions(instance, MODELS_PARTITION_NAME, models)

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from secassets.defs.evaluation.template_leaderboard import BASELINES_DIR
 from secassets.defs.resources.local_files import LocalFiles
-from secassets.evaluation.baselines import check_name, pin_baseline
+from secassets.evaluation.baselines import check_name, pin_baseline, pinned_versions
 
 
 class PromoteBaselineParams(dg.Config):
@@ -40,7 +40,8 @@ def pin_current_leaderboard(context: dg.OpExecutionContext, config: PromoteBasel
         raise dg.Failure(str(exc)) from None
     context.add_output_metadata({"baseline": config.name, "path": dg.MetadataValue.path(str(dest)),
                                  "evaluations": ", ".join(board["evaluated"]), "models": ", ".join(board["models"]),
-                                 "evaluations_fingerprint": board.get("evaluations_fingerprint", "")})
+                                 "evaluations_fingerprint": board.get("evaluations_fingerprint", ""),
+                                 "template_versions": dg.MetadataValue.json(pinned_versions(dest))})
     context.log.info(f"Pinned baseline {config.name!r} at {dest}: {', '.join(board['evaluated'])}")
 
 

@@ -1,7 +1,8 @@
 """prompt_evaluations: each risk-analysis template run by each model against the scenarios' ground truth.
 
 Partitioned by model x template (keys "model|template": models are dynamic partitions, see
-secassets.llm.models; templates basic, enriched, full_enriched, vision, model_zoo). For a seeded,
+secassets.llm.models; templates are the files under prompts/, see prompt_templates: each row records
+the template's content version, and an edit marks only that template's partitions stale). For a seeded,
 type-stratified sample of scenarios plus a seeded per-family sample of enrichment_edge_cases and a
 category-stratified sample of the valid curated_cases (truth: the person's label): render the ChatML prompt, call the llama.cpp server through
 the llm resource (/completion with a bounded JSON-schema constraint, deterministic sampling),
@@ -23,11 +24,13 @@ from pydantic import Field
 
 from secassets.core.vocabulary import LLM_POOL
 from secassets.curated.rows import evaluation_rows
-from secassets.defs.evaluation.partitions import EVALUATION_PARTITIONS, evaluation_key
+from secassets.defs.evaluation.partitions import EVALUATION_PARTITIONS, TEMPLATE_DIMENSION, evaluation_key
+from secassets.defs.evaluation.prompt_templates import PROMPT_TEMPLATES
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.ceilings import calibrate
+from secassets.evaluation.file_lint import FileLintError
 from secassets.evaluation.grammar import answer_grammar
 from secassets.evaluation.model_board import split_key
 from secassets.evaluation.runner import (
@@ -40,7 +43,7 @@ from secassets.evaluation.runner import (
     transport_error_failure,
 )
 from secassets.evaluation.statistics import evaluation_summary
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import find_template
 from secassets.llm.cache import ResponseCache
 from secassets.llm.chat import Message, NoChatTemplateError, PromptFormat
 from secassets.llm.completion import Completion
@@ -128,6 +131,7 @@ def _format(requested: str, spec: ModelSpec, server: LlamaServerResource) -> Pro
     kinds={"parquet", "llama.cpp"},
     pool=LLM_POOL,
     retry_policy=RETRY_POLICY,
+    deps=[dg.AssetDep(PROMPT_TEMPLATES, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(TEMPLATE_DIMENSION))],
 )
 def prompt_evaluations(
     context: dg.AssetExecutionContext,
@@ -176,7 +180,7 @@ def prompt_evaluations(
         "models": dg.MetadataValue.md(markdown_table([{"model": m, "identity": i} for m, i in models_meta.items()],
                                                      ["model", "identity"])),
         "summary": dg.MetadataValue.md(markdown_table(summaries, [
-            "model", "template", "prompt_format", "rows", "parse_rate", "in_range_rate", "ceiling_in_range_rate",
+            "model", "template", "template_version", "prompt_format", "rows", "parse_rate", "in_range_rate", "ceiling_in_range_rate",
             "mean_deviation", "latency_p50_s", "latency_p90_s", "latency_p99_s", "tokens_per_s_per_request",
             "cache_hits", "server_calls", "transport_errors",
         ])),
@@ -194,7 +198,10 @@ def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams,
               server: LlamaServerResource, prompt_format: PromptFormat, rows: pd.DataFrame, population: pd.DataFrame,
               cache: ResponseCache, model_id: str, fingerprint: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One template on one model: its rows (all repeats) and the summary line of the run's metadata."""
-    template = TEMPLATES[name]
+    try:  # read now: the file as it is, linted (an edit is used without a reload)
+        template = find_template(name)
+    except FileLintError as exc:
+        raise dg.Failure(description=f"template {name}: {exc}", allow_retries=False) from None
     structured = config.structured
     if structured == "auto":
         structured = "grammar" if server.server_kind() == "llama.cpp" else "response_format"
@@ -225,7 +232,7 @@ def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams,
         items = list(items)
         return server.client().map(fn, items) if items else iter(())
 
-    context.log.info(f"Evaluating {model} x {name} on {len(rows)} rows x {config.repeats} repeat(s), "
+    context.log.info(f"Evaluating {model} x {name} (version {template.version}) on {len(rows)} rows x {config.repeats} repeat(s), "
                      f"{prompt_format} format, n_predict {settings.n_predict}")
     try:
         parts = [evaluate_template(template, rows, complete=complete, map_fn=map_fn, cache=cache, model_id=model_id,
@@ -252,6 +259,6 @@ def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams,
     )
     if stats.cache_write_errors:
         context.log.warning(f"{name}: {stats.cache_write_errors} answers could not be written to the cache {cache.root}")
-    return df, {"model": model, "template": name, "prompt_format": prompt_format, **summary,
+    return df, {"model": model, "template": name, "template_version": template.version, "prompt_format": prompt_format, **summary,
                 "cache_hits": stats.cache_hits, "server_calls": stats.server_calls,
                 "transport_errors": stats.transport_errors}

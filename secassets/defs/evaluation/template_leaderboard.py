@@ -17,10 +17,16 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field, field_validator
 
-from secassets.core.vocabulary import TEMPLATE_NAMES
+from secassets.core.vocabulary import TEMPLATES_PARTITION_NAME
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
-from secassets.evaluation.baselines import RegressionThresholds, check_name, compare_with_baseline, load_baseline
+from secassets.evaluation.baselines import (
+    RegressionThresholds,
+    check_name,
+    compare_with_baseline,
+    load_baseline,
+    pinned_versions,
+)
 from secassets.evaluation.leaderboard import evaluations_fingerprint
 from secassets.evaluation.model_board import board_problems, build_board, by_model, key_of
 from secassets.evaluation.report import (
@@ -87,7 +93,9 @@ def template_leaderboard(
     baseline = load_baseline(local_files.path(BASELINES_DIR, config.baseline))
     board["baseline"] = {"name": config.baseline, "pinned": baseline is not None, "thresholds": thresholds.model_dump(),
                          "verdicts": compare_with_baseline(baseline, evals, thresholds) if baseline else {}}
-    board["missing_templates"] = {m: sorted(set(TEMPLATE_NAMES) - set(ts)) for m, ts in models.items()}
+    board["baseline"]["template_versions"] = pinned_versions(local_files.path(BASELINES_DIR, config.baseline))
+    registered = context.instance.get_dynamic_partitions(TEMPLATES_PARTITION_NAME)
+    board["missing_templates"] = {m: [t for t in registered if t not in ts] for m, ts in models.items()}
     # What was ranked, not when: the same evaluations give the same bytes (the run is in Dagster's history).
     board["evaluations_fingerprint"] = evaluations_fingerprint(evals)
     pinned = by_model(baseline) if baseline else {}

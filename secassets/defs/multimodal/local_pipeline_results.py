@@ -14,8 +14,9 @@ from secassets.core.vocabulary import LLM_POOL
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
+from secassets.evaluation.file_lint import FileLintError
 from secassets.evaluation.runner import EvaluationSettings
-from secassets.evaluation.templates import TEMPLATES
+from secassets.evaluation.template_files import find_template
 from secassets.llm.cache import ResponseCache
 from secassets.llm.cached_model import CachedCompletions
 from secassets.llm.server import LlamaServerError
@@ -38,11 +39,13 @@ def local_pipeline_results(
     context: dg.AssetExecutionContext, config: LocalPipelineParams, multimodal_ground_truth: pd.DataFrame,
     scenarios: pd.DataFrame, llm: LlamaServerResource, local_files: LocalFiles,
 ) -> pd.DataFrame:
-    if config.template not in TEMPLATES:
-        raise dg.Failure(f"template must be one of {list(TEMPLATES)}, got {config.template!r}")
+    try:
+        template = find_template(config.template)
+    except FileLintError as exc:
+        raise dg.Failure(description=f"template {config.template!r}: {exc}") from None
     model_id = llm.model_identity_or_failure() if llm.enabled else "off"
     pipeline = LocalPipeline(
-        ObjectDetector(min_confidence=config.min_confidence), TEMPLATES[config.template],
+        ObjectDetector(min_confidence=config.min_confidence), template,
         CachedCompletions(ResponseCache(local_files.path("local_pipeline_results", "cache")), model_id),
         connect=llm.client if llm.enabled else None, images_dir=local_files.path("images"), settings=EvaluationSettings(),
     )
