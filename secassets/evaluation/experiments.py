@@ -18,10 +18,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from scipy.stats import norm
 
+from secassets.core.vocabulary import EXPERIMENTS_FILE_NAME
 from secassets.evaluation.file_lint import FileLintError, FileProblem, closest, read_yaml, validation_problems
-from secassets.evaluation.leaderboard import ranked_rows, settings_without_budget
+from secassets.evaluation.leaderboard import ranked_rows, settings_without_budget, template_version
+from secassets.evaluation.model_board import by_model
 from secassets.evaluation.runner import COMPARABILITY_COLUMNS
 from secassets.evaluation.statistics import mcnemar_p, wilson_interval
+from secassets.evaluation.template_files import TEMPLATE_SUFFIX, load_catalog
 from secassets.storage.markdown import markdown_table
 
 Metric = Literal["in_range", "level_agreement", "alert_agreement"]
@@ -294,3 +297,40 @@ def template_diff(control_text: str, variant_text: str, control_name: str, varia
     return "\n".join(difflib.unified_diff(control_text.splitlines(), variant_text.splitlines(),
                                           fromfile=f"prompts/{control_name}.yaml", tofile=f"prompts/{variant_name}.yaml",
                                           lineterm=""))
+
+
+def _not_run(spec: ExperimentSpec, model: str, missing: list[str]) -> dict[str, Any]:
+    return {"experiment": spec.name, "model": model, "control": spec.control, "variant": spec.variant,
+            "metric": spec.metric, "status": "not run",
+            "reason": "not evaluated: " + ", ".join(f"prompt_evaluations partition {model}|{t}" for t in missing)
+            + " (materialize it, then this asset)"}
+
+
+def run_experiments(evals: dict[str, pd.DataFrame], folder: Path | None = None,
+                    ) -> tuple[list[ExperimentSpec], list[dict[str, Any]], dict[str, str]]:
+    """Every experiment of <folder>/experiments.yaml (default: prompts_dir()) on every model's evaluations ("model|template"
+    keys); also the specs and the diff of each experiment's two files. FileLintError for a bad experiments file."""
+    catalog = load_catalog(folder)
+    path = catalog.folder / EXPERIMENTS_FILE_NAME
+    known = {*catalog.templates, *(Path(p).stem for p in catalog.broken_files)}
+    specs = load_experiments(path, known, shown_as=f"{path.parent.name}/{path.name}")
+    models = by_model(evals)
+    results, diffs = [], {}
+    for spec in specs:
+        diffs[spec.name] = template_diff(_file_text(catalog.folder, spec.control), _file_text(catalog.folder, spec.variant),
+                                         spec.control, spec.variant)
+        for model, templates in models.items():
+            missing = [t for t in (spec.control, spec.variant) if t not in templates]
+            if missing:
+                results.append(_not_run(spec, model, missing))
+                continue
+            result = compare(spec, templates[spec.control], templates[spec.variant])
+            result.update({"model": model, "control_version": template_version(templates[spec.control]),
+                           "variant_version": template_version(templates[spec.variant])})
+            results.append(result)
+    return specs, results, diffs
+
+
+def _file_text(folder: Path, name: str) -> str:
+    path = folder / f"{name}{TEMPLATE_SUFFIX}"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""

@@ -260,3 +260,16 @@ def test_template_diff_shows_what_the_variant_changes():
     assert diff.splitlines()[:2] == ["--- prompts/basic.yaml", "+++ prompts/enriched.yaml"]
     assert "-b: 2" in diff and "+b: 3" in diff
     assert template_diff("same\n", "same\n", "basic", "enriched") == ""
+
+
+def test_an_experiment_whose_variant_was_not_evaluated_is_not_run_and_names_the_partition(tmp_path):
+    from secassets.core.vocabulary import SHIPPED_PROMPTS_DIR
+    from secassets.evaluation.experiments import run_experiments
+
+    for name in ("basic", "enriched", "experiments"):
+        (tmp_path / f"{name}.yaml").write_text((SHIPPED_PROMPTS_DIR / f"{name}.yaml").read_text())
+    specs, results, diffs = run_experiments({"m|basic": pd.DataFrame({"model": ["m"]})}, tmp_path)
+    assert [s.name for s in specs] == ["zone_context"]
+    [result] = results
+    assert result["status"] == "not run" and "prompt_evaluations partition m|enriched" in result["reason"]
+    assert "+  - zone_analysis" in diffs["zone_context"]  # the diff of the two files

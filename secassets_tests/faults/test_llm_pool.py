@@ -41,6 +41,7 @@ import yaml
 from secassets.core.vocabulary import LLM_POOL, REPO_ROOT
 from secassets.definitions import build_resources, defs
 from secassets.defs.evaluation.partitions import evaluation_key, register_models
+from secassets.defs.evaluation.prompt_templates import sync_templates
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets_tests.faults.test_server_crash import prepare_evaluation_inputs
 from secassets_tests.http_doubles import chat_answer, reply, reply_json
@@ -155,6 +156,7 @@ def make_home(tmp_path: Path, pool_limit: bool) -> Path:
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
     with dg.DagsterInstance.from_config(str(home)) as instance:
         register_models(instance, ["one-gpu"])
+        sync_templates(instance)
     return home
 
 

@@ -9,57 +9,19 @@ each template could gain; the discordant scenarios side by side and the diff of 
 Output: data/prompt_experiments.json. Checked by prompt_experiments_powered.
 """
 
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from secassets.core.vocabulary import EXPERIMENTS_FILE_NAME
-from secassets.evaluation.experiments import compare, experiments_markdown, load_experiments, template_diff
+from secassets.evaluation.experiments import experiments_markdown, run_experiments
 from secassets.evaluation.file_lint import FileLintError
-from secassets.evaluation.leaderboard import template_version
-from secassets.evaluation.model_board import by_model, key_of
-from secassets.evaluation.template_files import TEMPLATE_SUFFIX, load_catalog
+from secassets.evaluation.model_board import key_of
 from secassets.storage.markdown import markdown_table
 
 DISCORDANT_COLUMNS = ["scenario_hash", "scenario_type", "truth", "control_score", "control_verdict", "variant_score",
                       "variant_verdict"]
-
-
-def _not_run(spec: Any, model: str, missing: list[str]) -> dict[str, Any]:
-    return {"experiment": spec.name, "model": model, "control": spec.control, "variant": spec.variant,
-            "metric": spec.metric, "status": "not run",
-            "reason": "not evaluated: " + ", ".join(f"prompt_evaluations partition {model}|{t}" for t in missing)
-            + " (materialize it, then this asset)"}
-
-
-def run_experiments(evals: dict[str, pd.DataFrame]) -> tuple[list[Any], list[dict[str, Any]], dict[str, str]]:
-    """Every experiment on every model's evaluations; also the specs and the diff of each experiment's files."""
-    catalog = load_catalog()
-    path = catalog.folder / EXPERIMENTS_FILE_NAME
-    known = {*catalog.templates, *(Path(p).stem for p in catalog.broken_files)}
-    specs = load_experiments(path, known, shown_as=f"{path.parent.name}/{path.name}")
-    models = by_model(evals)
-    results, diffs = [], {}
-    for spec in specs:
-        diffs[spec.name] = template_diff(_file_text(catalog.folder, spec.control), _file_text(catalog.folder, spec.variant),
-                                         spec.control, spec.variant)
-        for model, templates in models.items():
-            missing = [t for t in (spec.control, spec.variant) if t not in templates]
-            if missing:
-                results.append(_not_run(spec, model, missing))
-                continue
-            result = compare(spec, templates[spec.control], templates[spec.variant])
-            result.update({"model": model, "control_version": template_version(templates[spec.control]),
-                           "variant_version": template_version(templates[spec.variant])})
-            results.append(result)
-    return specs, results, diffs
-
-
-def _file_text(folder: Path, name: str) -> str:
-    path = folder / f"{name}{TEMPLATE_SUFFIX}"
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 @dg.asset(
