@@ -158,9 +158,8 @@ def _scores(rows: pd.DataFrame, seed: int) -> dict[str, Any]:
 
 def template_version(df: pd.DataFrame) -> str:
     """The template file version the rows were answered with ("unrecorded" for rows from before versions)."""
-    if "template_version" not in df or not len(df):
-        return "unrecorded"
-    return ", ".join(sorted({str(v) for v in df["template_version"]}))
+    versions = sorted({str(v) for v in df["template_version"].dropna()}) if "template_version" in df else []
+    return ", ".join(versions) or "unrecorded"
 
 
 def template_summary(df: pd.DataFrame, seed: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from secassets.evaluation.baselines import (
     compare_template,
     load_baseline,
     pin_baseline,
+    pinned_versions,
 )
 from secassets_tests.evaluation.eval_frames import eval_frame
 
@@ -60,3 +61,21 @@ def test_baseline_names_are_checked():
     assert check_name("nightly-2026_11") == "nightly-2026_11"
     with pytest.raises(ValueError, match="baseline name '../x'"):
         check_name("../x")
+
+
+def test_the_baseline_pins_template_versions_and_an_edited_template_is_judged_and_named(tmp_path):
+    evals = tmp_path / "prompt_evaluations"
+    (evals / "m").mkdir(parents=True)
+    before = eval_frame("basic", [True] * 18).assign(template_version="aaaaaaaaaaaa")
+    before.to_parquet(evals / "m" / "basic.parquet")
+    board = tmp_path / "template_leaderboard.json"
+    board.write_text('{"evaluated": ["m|basic"]}')
+    dest = pin_baseline(board, evals, ["m|basic"], tmp_path / "baselines" / "default")
+    assert pinned_versions(dest) == {"m|basic": "aaaaaaaaaaaa"}
+    after = eval_frame("basic", [True] * 10 + [False] * 8).assign(template_version="bbbbbbbbbbbb")
+    v = compare_template(before, after, T)
+    assert v["verdict"] == "regression"  # an edit is what the baseline judges, not "not comparable"
+    assert "template edited since the baseline (aaaaaaaaaaaa -> bbbbbbbbbbbb)" in v["detail"]
+    assert (v["version_before"], v["version_after"]) == ("aaaaaaaaaaaa", "bbbbbbbbbbbb")
+    same = compare_template(before, before, T)
+    assert "edited" not in same["detail"] and pinned_versions(tmp_path / "nothing") == {}

@@ -147,3 +147,15 @@ def test_models_on_another_set_or_other_settings_are_not_compared_but_each_keeps
                         "n|basic": eval_frame("basic", [False] * 10, model="n", settings=own)})
     assert "not_comparable" not in fair["by_template"]["basic"]  # each model in its own prompt format is fair
     assert fair["prompt_formats"] == {"m|basic": ["chatml"], "n|basic": ["model"]}
+
+
+def test_each_template_shows_the_version_its_rows_were_answered_with():
+    from secassets.evaluation.report import leaderboard_table
+
+    evals = {"basic": eval_frame("basic", [True] * 6).assign(template_version="4f1ea3ef4ff6"),
+             "enriched": eval_frame("enriched", [False] * 6)}  # rows from before versions
+    board = build_leaderboard(evals)
+    assert board["templates"]["basic"]["version"] == "4f1ea3ef4ff6"
+    assert board["templates"]["enriched"]["version"] == "unrecorded"
+    table = leaderboard_table(board)
+    assert "| version |" in table.splitlines()[0] and "4f1ea3ef4ff6" in table

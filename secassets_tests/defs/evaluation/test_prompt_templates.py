@@ -23,7 +23,7 @@ from secassets.defs.sensors.prompt_files import prompt_files
 from secassets_tests.defs.evaluation.test_prompt_evaluations import write_scenarios_and_edges
 from secassets_tests.evaluation_runs import evaluation_instance, key, output
 
-SMALL = {"evaluation_size": 3, "edge_cases_per_family": 0, "curated_size": 0}
+SMALL = {"evaluation_size": 2, "edge_cases_per_family": 0, "curated_size": 0}
 VARIANT = "basic_behaviour"
 EXPERIMENT = f"""experiments:
   - name: behaviour
@@ -127,9 +127,9 @@ def test_a_new_file_evaluates_an_edit_reruns_only_its_template_and_an_experiment
             "dagster/asset_partition_range_end": key(VARIANT, "smol")}
     first = run("prompt_evaluations", tags=tags)
     assert first.success
-    assert _server_calls(first) == {t: 3 for t in templates}
+    assert _server_calls(first) == {t: 2 for t in templates}
     rows = pd.read_parquet(output(data_dir, VARIANT, "smol"))
-    assert len(rows) == 3 and (rows["template_version"] == sync_templates(instance).catalog.templates[VARIANT].version).all()
+    assert len(rows) == 2 and (rows["template_version"] == sync_templates(instance).catalog.templates[VARIANT].version).all()
     assert rows["prompt"].str.contains("Behaviour:").all()
     assert set(_stale(instance, templates).values()) == {"FRESH"}
 
@@ -140,7 +140,7 @@ def test_a_new_file_evaluates_an_edit_reruns_only_its_template_and_an_experiment
 
     second = run("prompt_evaluations", tags=tags)
     assert second.success
-    assert _server_calls(second) == {"basic": 0, "enriched": 3, VARIANT: 0}  # the rest from the cache
+    assert _server_calls(second) == {"basic": 0, "enriched": 2, VARIANT: 0}  # the rest from the cache
     assert set(_stale(instance, templates).values()) == {"FRESH"}
 
     board = run("template_leaderboard", "prompt_experiments")
@@ -150,7 +150,7 @@ def test_a_new_file_evaluates_an_edit_reruns_only_its_template_and_an_experiment
     assert versions == {t: sync_templates(instance).catalog.templates[t].version for t in templates}
     experiments = json.loads((data_dir / "prompt_experiments.json").read_text())
     [result] = experiments["results"]
-    assert result["status"] == "decided" and result["n"] == 3
+    assert result["status"] == "decided" and result["n"] == 2
     assert result["decision"] in ("adopt", "reject", "inconclusive") and result["needed_n"] >= 1
     assert 0 <= result["p"] <= 1 and result["effect_ci_low"] <= result["effect"] <= result["effect_ci_high"]
     assert "+  Behaviour: {{ detection_attributes }}" in experiments["diffs"]["behaviour"]

@@ -122,19 +122,22 @@ def test_unreadable_config_yaml_names_the_file_and_the_fix(tmp_path, scenario_ru
     assert _sha(tmp_path / "scenarios.parquet") == before  # the previous output is untouched
 
 
+LLM_ROWS = 2  # each LLM row is a writer and a judge call on the 2-core CI machine
+
+
 def test_llm_columns_through_the_managed_server(tmp_path):
     from secassets.llm.server import pid_alive
 
-    result = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=4)
+    result = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=LLM_ROWS)
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations() if e.severity.value == "ERROR")
     meta = result.asset_materializations_for_node("scenarios")[-1].metadata
-    assert meta["llm_rows_attempted"].value == 4
-    assert meta["llm_rows_succeeded"].value + meta["llm_rows_failed"].value == 4
+    assert meta["llm_rows_attempted"].value == LLM_ROWS
+    assert meta["llm_rows_succeeded"].value + meta["llm_rows_failed"].value == LLM_ROWS
     assert meta["llm_quantization"].value == "Q4_1" and meta["llm_device"].value in ("cpu", "gpu")
     df = pd.read_parquet(tmp_path / "scenarios.parquet")
     modes = df["generation_mode"].value_counts().to_dict()
-    assert modes.get("llm", 0) + modes.get("llm_failed", 0) == 4
+    assert modes.get("llm", 0) + modes.get("llm_failed", 0) == LLM_ROWS
     assert modes.get("llm", 0) == meta["llm_rows_succeeded"].value
     llm_rows = df[df["generation_mode"] == "llm"]
     judged = llm_rows["judge_relevance"].notna().sum()
@@ -148,10 +151,10 @@ def test_llm_columns_through_the_managed_server(tmp_path):
 
     # nothing changed: every answer comes from the cache (no model call) and the file is the same
     first = _sha(tmp_path / "scenarios.parquet")
-    again = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=4)
+    again = materialize_scenarios(tmp_path, num_scenarios=12, llm_rows=LLM_ROWS)
     assert again.success
     meta2 = again.asset_materializations_for_node("scenarios")[-1].metadata
-    assert meta2["llm_cache_hits"].value == 4 + meta["llm_rows_succeeded"].value  # text pass + judge pass
+    assert meta2["llm_cache_hits"].value == LLM_ROWS + meta["llm_rows_succeeded"].value  # text pass + judge pass
     assert meta2["llm_server_pid"].value == 0  # no row missed the cache, so no server was started
     assert _sha(tmp_path / "scenarios.parquet") == first
 
