@@ -20,9 +20,8 @@ from scipy.stats import norm
 
 from secassets.core.vocabulary import EXPERIMENTS_FILE_NAME
 from secassets.evaluation.file_lint import FileLintError, FileProblem, closest, read_yaml, validation_problems
-from secassets.evaluation.leaderboard import ranked_rows, settings_without_budget, template_version
+from secassets.evaluation.leaderboard import mixing_problems, ranked_rows, template_version
 from secassets.evaluation.model_board import by_model
-from secassets.evaluation.runner import COMPARABILITY_COLUMNS
 from secassets.evaluation.statistics import mcnemar_p, wilson_interval
 from secassets.evaluation.template_files import TEMPLATE_SUFFIX, load_catalog
 from secassets.storage.markdown import markdown_table
@@ -222,16 +221,6 @@ def _outcomes(series: pd.Series) -> list[bool]:
     return [_truthy(v) for v in series]
 
 
-def _comparability_problems(control_rows: pd.DataFrame, variant_rows: pd.DataFrame) -> list[str]:
-    problems = []
-    for column in COMPARABILITY_COLUMNS:
-        seen = {role: sorted({settings_without_budget(v) if column == "settings" else str(v) for v in df[column]})
-                for role, df in (("control", control_rows), ("variant", variant_rows)) if column in df}
-        if len({v for values in seen.values() for v in values}) > 1:
-            problems.append(f"{column} differs: " + "; ".join(f"{r}: {', '.join(v)}" for r, v in seen.items()))
-    return problems
-
-
 def _answer(row: pd.Series, side: str, column: str) -> dict[str, Any]:
     score = row[f"risk_score_{side}"]
     return {f"{side}_score": None if pd.isna(score) else int(score),
@@ -245,7 +234,7 @@ def compare(spec: ExperimentSpec, control_rows: pd.DataFrame, variant_rows: pd.D
     models = sorted({str(m) for df in (control, variant) if "model_id" in df for m in df["model_id"]})
     head = {"experiment": spec.name, "model": ", ".join(models), "control": spec.control, "variant": spec.variant,
             "metric": spec.metric}
-    problems = _comparability_problems(control, variant)
+    problems = mixing_problems({"control": control, "variant": variant})  # the leaderboard's comparability rule
     if problems:
         return {**head, "status": "not comparable", "reason": "; ".join(problems)}
     column, ceiling = EXPERIMENT_METRICS[spec.metric]

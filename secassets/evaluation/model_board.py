@@ -27,6 +27,13 @@ def key_of(df: pd.DataFrame) -> str:
     return f"{df['model'].iloc[0]}|{df['template'].iloc[0]}"
 
 
+def as_evaluations(loaded: dict[str, pd.DataFrame] | pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What an all-partitions input holds, by "model|template" key (a single stored partition loads as a frame)."""
+    if isinstance(loaded, pd.DataFrame):
+        return {key_of(loaded): loaded}
+    return {str(k): v for k, v in loaded.items()}
+
+
 def by_model(evals: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
     """{model: {template: frame}} in model order of first appearance, templates sorted."""
     out: dict[str, dict[str, pd.DataFrame]] = {}

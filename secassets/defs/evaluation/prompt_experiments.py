@@ -17,7 +17,7 @@ import pandas as pd
 from secassets.core.vocabulary import EXPERIMENTS_FILE_NAME
 from secassets.evaluation.experiments import experiments_markdown, run_experiments
 from secassets.evaluation.file_lint import FileLintError
-from secassets.evaluation.model_board import key_of
+from secassets.evaluation.model_board import as_evaluations
 from secassets.storage.markdown import markdown_table
 
 DISCORDANT_COLUMNS = ["scenario_hash", "scenario_type", "truth", "control_score", "control_verdict", "variant_score",
@@ -33,10 +33,8 @@ DISCORDANT_COLUMNS = ["scenario_hash", "scenario_type", "truth", "control_score"
     kinds={"json"},
 )
 def prompt_experiments(context: dg.AssetExecutionContext, prompt_evaluations: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    if isinstance(prompt_evaluations, pd.DataFrame):  # a single stored partition loads as a frame
-        prompt_evaluations = {key_of(prompt_evaluations): prompt_evaluations}
     try:
-        specs, results, diffs = run_experiments({str(k): v for k, v in prompt_evaluations.items()})
+        specs, results, diffs = run_experiments(as_evaluations(prompt_evaluations))
     except FileLintError as exc:
         raise dg.Failure(description=f"prompts/{EXPERIMENTS_FILE_NAME} cannot be used:\n{exc}") from None
     decided = [r for r in results if r["status"] == "decided"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
@@ -29,7 +30,7 @@ DATA_VERSION_TAG = "dagster/data_version"
 
 def unavailable_version(name: str, catalog: TemplateCatalog) -> str:
     """The data version of a registered template whose file is missing or fails its lint (stale downstream)."""
-    problems = "\n".join(str(p) for p in catalog.problems if p.path.endswith(f"{name}.yaml"))
+    problems = "\n".join(str(p) for p in catalog.problems if Path(p.path).stem == name)
     return "unavailable-" + hashlib.sha256(problems.encode()).hexdigest()[:8]
 
 
@@ -74,6 +75,12 @@ def prompt_template_files() -> dg.AssetCheckResult:
 def files_check_result(catalog: TemplateCatalog) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not catalog.problems, severity=dg.AssetCheckSeverity.ERROR, metadata=_files_metadata(catalog))
+
+
+def files_check_evaluation(catalog: TemplateCatalog) -> dg.AssetCheckEvaluation:
+    """The same check result, reported without a run (by the prompt_files sensor and sync_templates)."""
+    return dg.AssetCheckEvaluation(asset_key=PROMPT_TEMPLATES, check_name=FILES_CHECK, passed=not catalog.problems,
+                                   severity=dg.AssetCheckSeverity.ERROR, metadata=_files_metadata(catalog))
 
 
 def _files_metadata(catalog: TemplateCatalog) -> dict[str, object]:
@@ -134,7 +141,5 @@ def sync_templates(instance: dg.DagsterInstance, catalog: TemplateCatalog | None
     register_partitions(instance, TEMPLATES_PARTITION_NAME, sync.new_partitions)
     for observation in sync.observations:
         instance.report_runless_asset_event(observation)
-    instance.report_runless_asset_event(dg.AssetCheckEvaluation(
-        asset_key=PROMPT_TEMPLATES, check_name=FILES_CHECK, passed=not sync.catalog.problems,
-        severity=dg.AssetCheckSeverity.ERROR, metadata=_files_metadata(sync.catalog)))
+    instance.report_runless_asset_event(files_check_evaluation(sync.catalog))
     return sync

@@ -28,7 +28,7 @@ from secassets.evaluation.baselines import (
     pinned_versions,
 )
 from secassets.evaluation.leaderboard import evaluations_fingerprint
-from secassets.evaluation.model_board import board_problems, build_board, by_model, key_of
+from secassets.evaluation.model_board import as_evaluations, board_problems, build_board, by_model
 from secassets.evaluation.report import (
     accuracy_plot,
     deviation_plot,
@@ -74,9 +74,7 @@ def template_leaderboard(
     prompt_evaluations: dict[str, pd.DataFrame],
     local_files: LocalFiles,
 ) -> dict[str, Any]:
-    if isinstance(prompt_evaluations, pd.DataFrame):  # a single stored partition loads as a frame
-        prompt_evaluations = {key_of(prompt_evaluations): prompt_evaluations}
-    evals = {str(k): v for k, v in prompt_evaluations.items()}
+    evals = as_evaluations(prompt_evaluations)
     if not evals:
         raise dg.Failure("no prompt_evaluations partition is materialized; materialize them first")
     problems = board_problems(evals)
@@ -90,10 +88,11 @@ def template_leaderboard(
     board = build_board(evals, seed=config.seed)
     models = by_model(evals)
     thresholds = RegressionThresholds(alpha=config.alpha, warn_rows=config.warn_rows)
-    baseline = load_baseline(local_files.path(BASELINES_DIR, config.baseline))
+    baseline_dir = local_files.path(BASELINES_DIR, config.baseline)
+    baseline = load_baseline(baseline_dir)
     board["baseline"] = {"name": config.baseline, "pinned": baseline is not None, "thresholds": thresholds.model_dump(),
                          "verdicts": compare_with_baseline(baseline, evals, thresholds) if baseline else {}}
-    board["baseline"]["template_versions"] = pinned_versions(local_files.path(BASELINES_DIR, config.baseline))
+    board["baseline"]["template_versions"] = pinned_versions(baseline_dir)
     registered = context.instance.get_dynamic_partitions(TEMPLATES_PARTITION_NAME)
     board["missing_templates"] = {m: [t for t in registered if t not in ts] for m, ts in models.items()}
     # What was ranked, not when: the same evaluations give the same bytes (the run is in Dagster's history).

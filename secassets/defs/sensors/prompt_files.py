@@ -5,7 +5,7 @@ import hashlib
 import dagster as dg
 
 from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS
-from secassets.defs.evaluation.prompt_templates import FILES_CHECK, PROMPT_TEMPLATES, files_check_result, plan_sync
+from secassets.defs.evaluation.prompt_templates import files_check_evaluation, plan_sync
 
 
 @dg.sensor(
@@ -22,9 +22,7 @@ def prompt_files(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.Sk
     if digest != context.cursor:
         for problem in sync.catalog.problems:
             context.log.warning(str(problem))
-        result = files_check_result(sync.catalog)
-        events.append(dg.AssetCheckEvaluation(asset_key=PROMPT_TEMPLATES, check_name=FILES_CHECK, passed=result.passed,
-                                              severity=result.severity, metadata=result.metadata))
+        events.append(files_check_evaluation(sync.catalog))
     if not (sync.new_partitions or events):
         return dg.SkipReason(f"nothing changed: {sync.summary()}")
     context.log.info(sync.summary())
