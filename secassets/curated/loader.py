@@ -1,8 +1,10 @@
 """Find and read curated cases: a folder per case, or one JSONL / parquet table of the same fields.
 
 Every case found comes back, valid or not: a bad file, a missing risk or a vocabulary with no actor
-makes that one case invalid with its reason (the field named), never the whole load. Only a root or
-table that cannot be read at all raises CuratedSourceError. Cases are sorted by category, then case id.
+makes that one case invalid with its reason (the field named), never the whole load. A linked folder
+or file is never entered or read (its case is invalid: "... is a link out of the root; copy the files
+in"), and every file is size- and depth-bounded (secassets.curated.reading). Only a root or table that
+cannot be read at all raises CuratedSourceError. Cases are sorted by category, then case id.
 
     <root>/<category>/<case_id>/expected_labels.json      (and, optionally, scenario_spec.json)
     <root>/<group>/<category>/<case_id>/expected_labels.json   (one level of nesting, e.g. external/normal)
@@ -10,13 +12,10 @@ table that cannot be read at all raises CuratedSourceError. Cases are sorted by 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from secassets.curated.labels import (
@@ -27,19 +26,23 @@ from secassets.curated.labels import (
     label_category_of,
 )
 from secassets.curated.mapping import observation_of_labels
+from secassets.curated.reading import (
+    CaseInvalid,
+    CuratedSourceError,
+    entry_kind,
+    json_object,
+    jsonl_lines,
+    link_reason,
+    parquet_rows,
+    parse_json,
+    scan,
+)
 
 LABELS_FILE = "expected_labels.json"
 SPEC_FILE = "scenario_spec.json"
 TABLE_SUFFIXES = (".jsonl", ".parquet")
 _TABLE_KEYS = ("case_id", "category")
-
-
-class CuratedSourceError(RuntimeError):
-    """The curated root or table as a whole cannot be read (not one bad case)."""
-
-
-class _Invalid(Exception):
-    """One case cannot be read; the message is its reason."""
+_STRAY = f"{LABELS_FILE} lies in the category folder itself; put each case in its own folder <category>/<case_id>/"
 
 
 def _validation_reason(exc: ValidationError) -> str:
@@ -50,34 +53,11 @@ def _validation_reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Invalid(f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
-
-
-def _json_object(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Invalid(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise _Invalid(f"{path.name}: cannot be read ({exc.strerror})") from exc
-    try:
-        value = _parse_json(text)
-    except _Invalid as exc:
-        raise _Invalid(f"{path.name}: {exc}") from exc
-    if not isinstance(value, dict):
-        raise _Invalid(f"{path.name}: expected a JSON object, found {type(value).__name__}")
-    return value
-
-
 def _validated(model: type[BaseModel], data: Mapping[str, Any], what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _Invalid(f"{what}: {_validation_reason(exc)}") from exc
+        raise CaseInvalid(f"{what}: {_validation_reason(exc)}") from exc
 
 
 def _case(case_id: str, category: str, source: str,
@@ -98,8 +78,8 @@ def _case(case_id: str, category: str, source: str,
         try:
             observation, notes = observation_of_labels(labels)
         except ValueError as exc:
-            raise _Invalid(str(exc)) from exc
-    except _Invalid as exc:
+            raise CaseInvalid(str(exc)) from exc
+    except CaseInvalid as exc:
         problems.append(str(exc))
     return CuratedCase(
         case_id=case_id, category=category, label_category=label_category, source_file=source,
@@ -108,45 +88,66 @@ def _case(case_id: str, category: str, source: str,
     )
 
 
-def _visible(paths: Iterable[Path]) -> list[Path]:
-    return sorted(p for p in paths if not p.name.startswith("."))
+_Found = tuple[str, str, Path, str]  # (category, case id, path, problem: "" for a case folder to read)
 
 
-def _subdirs(folder: Path) -> list[Path]:
-    return [p for p in _visible(folder.iterdir()) if p.is_dir()]
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
 
 
-def _has_files(folder: Path) -> bool:
-    return any(p.is_file() for p in _visible(folder.iterdir()))
+def _case_folders(root: Path) -> list[_Found]:
+    """Every case folder under root, and an entry with its problem for each labels file lying in a category folder
+    itself, each link where a folder would be (never entered, wherever it points) and each folder that cannot be listed."""
+    found: list[_Found] = []
 
+    def listing(category: str, case_id: str, folder: Path) -> tuple[list[Path], list[Path], bool] | None:
+        try:
+            return scan(root, folder)
+        except OSError as exc:
+            found.append((category, case_id, folder, f"{_rel(root, folder)} cannot be listed ({exc.strerror})"))
+            return None
 
-def _case_folders(root: Path) -> list[tuple[str, Path, bool]]:
-    """(category, folder, stray) of every case folder; stray: a category folder holding a labels file itself."""
-    found: list[tuple[str, Path, bool]] = []
+    def linked(category: str, links: list[Path], what: str, case_ids: bool = True) -> None:
+        found.extend((category, link.name if case_ids else "", link,
+                      link_reason(root, link, f"{what} {_rel(root, link)}")) for link in links)
 
     def category(name: str, folder: Path) -> None:
-        if (folder / LABELS_FILE).is_file():
-            found.append((name, folder, True))
-        found.extend((name, d, False) for d in _subdirs(folder))
+        if entry_kind(folder / LABELS_FILE) in ("file", "link"):
+            found.append((name, "", folder / LABELS_FILE, _STRAY))
+        if (listed := listing(name, "", folder)) is not None:
+            found.extend((name, d.name, d, "") for d in listed[0])
+            linked(name, listed[1], "case folder")
 
-    for top in _subdirs(root):
+    try:
+        tops, top_links, _ = scan(root, root)
+    except OSError as exc:
+        raise CuratedSourceError(f"curated root {root} cannot be listed ({exc.strerror}): make it readable, or point "
+                                 "the curated root setting at a folder that is") from None
+    for top in top_links:
+        linked(top.name, [top], "category folder", case_ids=False)
+    for top in tops:
         if top.name.lower() in CATEGORY_FOLDERS:
             category(top.name, top)
             continue
-        for sub in _subdirs(top):
-            if _has_files(sub) or not _subdirs(sub):
-                found.append((top.name, sub, False))  # a case folder right under a group: the group is its category
+        if (listed := listing(top.name, "", top)) is None:
+            continue
+        for sub in listed[0]:
+            if (inner := listing(top.name, sub.name, sub)) is None:
+                continue
+            if inner[2] or not (inner[0] or inner[1]):
+                found.append((top.name, sub.name, sub, ""))  # a case folder right under a group: the group is its category
             else:
                 category(f"{top.name}/{sub.name}", sub)
+        linked(top.name, listed[1], "folder")
     return found
 
 
-def _folder_reader(folder: Path) -> Callable[[], tuple[dict[str, Any], dict[str, Any] | None, str]]:
+def _folder_reader(root: Path, folder: Path) -> Callable[[], tuple[dict[str, Any], dict[str, Any] | None, str]]:
     def read() -> tuple[dict[str, Any], dict[str, Any] | None, str]:
-        if not (folder / LABELS_FILE).is_file():
-            raise _Invalid(f"no {LABELS_FILE} in the case folder")
-        spec = _json_object(folder / SPEC_FILE) if (folder / SPEC_FILE).is_file() else None
-        return _json_object(folder / LABELS_FILE), spec, LABELS_FILE
+        if entry_kind(folder / LABELS_FILE) in ("missing", "dir"):
+            raise CaseInvalid(f"no {LABELS_FILE} in the case folder")
+        spec = None if entry_kind(folder / SPEC_FILE) in ("missing", "dir") else json_object(root, folder / SPEC_FILE)
+        return json_object(root, folder / LABELS_FILE), spec, LABELS_FILE
 
     return read
 
@@ -161,15 +162,12 @@ def _folder_cases(root: Path) -> list[CuratedCase]:
                                  "that holds normal/, suspicious/ and threats/ (a JSONL or parquet file goes in the "
                                  "table setting)")
     cases = []
-    for category, folder, stray in _case_folders(root):
-        source = (folder / LABELS_FILE).relative_to(root).as_posix()
-        if stray:
-            cases.append(CuratedCase(case_id="", category=category, label_category=label_category_of(category),
-                                     source_file=source, valid=False,
-                                     reason=f"{LABELS_FILE} lies in the category folder itself; put each case in "
-                                            "its own folder <category>/<case_id>/"))
+    for category, case_id, path, problem in _case_folders(root):
+        if problem:
+            cases.append(CuratedCase(case_id=case_id, category=category, label_category=label_category_of(category),
+                                     source_file=_rel(root, path), valid=False, reason=problem))
         else:
-            cases.append(_case(folder.name, category, source, _folder_reader(folder)))
+            cases.append(_case(case_id, category, _rel(root, path / LABELS_FILE), _folder_reader(root, path)))
     return cases
 
 
@@ -198,38 +196,33 @@ def _parquet_record(record: dict[str, Any]) -> dict[str, Any]:
     for key, value in record.items():
         if isinstance(value, str) and key not in _TABLE_KEYS and value.lstrip()[:1] in ("{", "["):
             try:
-                value = _parse_json(value)
-            except _Invalid as exc:
-                raise _Invalid(f"column {key!r}: {exc}") from exc
+                value = parse_json(value)
+            except CaseInvalid as exc:
+                raise CaseInvalid(f"column {key!r}: {exc}") from exc
         if value is not None:
             out[key] = _without_nulls(value)
     return out
 
 
 def _table_records(path: Path) -> list[tuple[str, Any, Any]]:
-    """(where, the raw record, the record as a JSON object or the _Invalid met reading it) per line or row."""
+    """(where, the raw record, the record as a JSON object or the CaseInvalid met reading it) per line or row."""
+    out: list[tuple[str, Any, Any]] = []
     if path.suffix == ".jsonl":
-        out: list[tuple[str, Any, Any]] = []
-        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-            if line.strip():
-                try:
-                    record = _parse_json(line)
-                    out.append((f"line {n}", record, record))
-                except _Invalid as exc:
-                    out.append((f"line {n}", None, exc))
+        for n, line in jsonl_lines(path):
+            try:
+                if isinstance(line, CaseInvalid):
+                    raise line
+                record = parse_json(line)
+                out.append((f"line {n}", record, record))
+            except CaseInvalid as exc:
+                out.append((f"line {n}", None, exc))
         return out
-    try:
-        rows = pq.read_table(path).to_pylist()
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise CuratedSourceError(f"curated table {path} is not a readable parquet file ({exc}); fix or re-export "
-                                 "it, or leave the table setting empty") from exc
-    records: list[tuple[str, Any, Any]] = []
-    for n, row in enumerate(rows, start=1):
+    for n, row in enumerate(parquet_rows(path), start=1):
         try:
-            records.append((f"row {n}", row, _parquet_record(row)))
-        except _Invalid as exc:
-            records.append((f"row {n}", row, exc))
-    return records
+            out.append((f"row {n}", row, _parquet_record(row)))
+        except CaseInvalid as exc:
+            out.append((f"row {n}", row, exc))
+    return out
 
 
 def _table_cases(path: Path) -> list[CuratedCase]:
@@ -244,13 +237,13 @@ def _table_cases(path: Path) -> list[CuratedCase]:
         case_id, category = (ids.get(k) if isinstance(ids.get(k), str) else "" for k in _TABLE_KEYS)
 
         def read(record: Any = record, where: str = where) -> tuple[dict[str, Any], None, str]:
-            if isinstance(record, _Invalid):
-                raise _Invalid(f"{where}: {record}")
+            if isinstance(record, CaseInvalid):
+                raise CaseInvalid(f"{where}: {record}")
             if not isinstance(record, dict):
-                raise _Invalid(f"{where}: expected a JSON object, found {type(record).__name__}")
+                raise CaseInvalid(f"{where}: expected a JSON object, found {type(record).__name__}")
             missing = [k for k in _TABLE_KEYS if not isinstance(record.get(k), str) or not record[k]]
             if missing:
-                raise _Invalid(f"{where}: {' and '.join(missing)} missing or not text")
+                raise CaseInvalid(f"{where}: {' and '.join(missing)} missing or not text")
             return {k: v for k, v in record.items() if k not in _TABLE_KEYS}, None, where
 
         cases.append(_case(case_id, category, source, read))

@@ -7,7 +7,12 @@ from typing import Any
 import dagster as dg
 
 from secassets.core.vocabulary import SCENARIOS_GROUP
-from secassets.defs.evaluation.partitions import MODEL_PARTITIONS, MODELS_PARTITION_NAME, instance_partitions_tags
+from secassets.defs.evaluation.partitions import (
+    MODEL_PARTITIONS,
+    MODELS_PARTITION_NAME,
+    checked_keys,
+    instance_partitions_tags,
+)
 
 # About 100 scenarios a template: a 95% interval of about +/-10 points on in-range accuracy.
 NIGHTLY_EVALUATION_SIZE = 96
@@ -66,7 +71,7 @@ def model_partitions_sensor(models: list[str]) -> dg.SensorDefinition:
     )
     def model_partitions(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         known = set(context.instance.get_dynamic_partitions(MODELS_PARTITION_NAME))
-        new = [m for m in models if m not in known]
+        new = checked_keys(MODELS_PARTITION_NAME, [m for m in models if m not in known])
         if not new:
             return dg.SkipReason(f"every configured model is registered ({', '.join(models)})")
         return dg.SensorResult(dynamic_partitions_requests=[MODEL_PARTITIONS.build_add_request(new)])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,15 +18,18 @@ from typing import Any, Final
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from secassets.core import names
+from secassets.core.names import is_valid_name
 from secassets.evaluation.leaderboard import ranked_rows, template_version
 from secassets.evaluation.runner import COMPARABILITY_COLUMNS
 from secassets.evaluation.statistics import mcnemar_p, wilcoxon_p
-from secassets.storage.files import write_text
+from secassets.storage.files import CorruptOutputError, read_parquet, write_text
+from secassets.storage.layout import partition_parts
 
-BASELINE_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 LEADERBOARD_FILE: Final = "leaderboard.json"
 PINNED_FILE: Final = "pinned.json"  # the evaluations pinned and their template versions
 EVALUATIONS_DIR: Final = "evaluations"
+_REPIN: Final = "pin the baseline again (promote_baseline job), or delete that baseline folder to judge nothing"
 
 
 class RegressionThresholds(BaseModel):
@@ -40,14 +42,13 @@ class RegressionThresholds(BaseModel):
 
 
 def check_name(name: str) -> str:
-    if not BASELINE_NAME.match(name):
-        raise ValueError(f"baseline name {name!r}: use 1-40 characters a-z, 0-9, _ or -, starting with a letter or digit")
-    return name
+    """A baseline name (it is a folder under data/baselines/): InvalidNameError with the rule and the fix."""
+    return names.check_name("baseline", name, field="baseline")
 
 
 def _evaluation_file(folder: Path, key: str) -> Path:
-    """Where one "model|template" evaluation lives under a folder: <model>/<template>.parquet."""
-    model, template = key.split("|")
+    """Where one "model|template" evaluation lives under a folder: <model>/<template>.parquet (key parts checked)."""
+    model, template = partition_parts("prompt_evaluations", key)
     return folder / model / f"{template}.parquet"
 
 
@@ -59,29 +60,43 @@ def pin_baseline(board_path: Path, evaluations_dir: Path, keys: list[str], dest:
                                 f"{', '.join(missing)}; materialize prompt_evaluations and template_leaderboard first")
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
-    (staging / EVALUATIONS_DIR).mkdir()
-    shutil.copy2(board_path, staging / LEADERBOARD_FILE)
-    for k in keys:
-        target = _evaluation_file(staging / EVALUATIONS_DIR, k)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(_evaluation_file(evaluations_dir, k), target)
-    versions = {k: template_version(pd.read_parquet(_evaluation_file(staging / EVALUATIONS_DIR, k))) for k in keys}
-    write_text(staging / PINNED_FILE, json.dumps({"evaluations": keys, "template_versions": versions}, sort_keys=True))
-    old = dest.with_name(f".{dest.name}.replaced")
-    if dest.exists():
+    try:
+        versions = {k: template_version(read_parquet(_evaluation_file(evaluations_dir, k))) for k in keys}
+        (staging / EVALUATIONS_DIR).mkdir()
+        shutil.copy2(board_path, staging / LEADERBOARD_FILE)
+        for k in keys:
+            target = _evaluation_file(staging / EVALUATIONS_DIR, k)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(_evaluation_file(evaluations_dir, k), target)
+        write_text(staging / PINNED_FILE, json.dumps({"evaluations": keys, "template_versions": versions}, sort_keys=True))
+        old = dest.with_name(f".{dest.name}.replaced")
+        if dest.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(dest, old)
+        os.replace(staging, dest)
         shutil.rmtree(old, ignore_errors=True)
-        os.replace(dest, old)
-    os.replace(staging, dest)
-    shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when it became dest
     return dest
 
 
 def load_baseline(dest: Path) -> dict[str, pd.DataFrame] | None:
-    """The pinned per-row results by "model|template", or None when nothing is pinned under dest."""
+    """The pinned per-row results by "model|template", or None when nothing is pinned under dest; a damaged file is
+    a CorruptOutputError naming it (pin again, or delete the folder)."""
     folder = dest / EVALUATIONS_DIR
     if not folder.is_dir():
         return None
-    return {f"{p.parent.name}|{p.stem}": pd.read_parquet(p) for p in sorted(folder.glob("*/*.parquet"))}
+    out = {}
+    for path in sorted(folder.glob("*/*.parquet")):
+        key = f"{path.parent.name}|{path.stem}"
+        if not (is_valid_name("model", path.parent.name) and is_valid_name("template", path.stem)):
+            raise CorruptOutputError(f"{path} is not a pinned evaluation (its folder or file name is no model or "
+                                     f"template name); {_REPIN}")
+        try:
+            out[key] = read_parquet(path)
+        except CorruptOutputError:
+            raise CorruptOutputError(f"{path} is not a readable parquet file; {_REPIN}") from None
+    return out
 
 
 def _identity(df: pd.DataFrame) -> dict[str, str]:
@@ -91,7 +106,16 @@ def _identity(df: pd.DataFrame) -> dict[str, str]:
 def pinned_versions(dest: Path) -> dict[str, str]:
     """The template versions a baseline pinned, by "model|template" (empty for a baseline from before versions)."""
     path = dest / PINNED_FILE
-    return json.loads(path.read_text()).get("template_versions", {}) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        versions = data.get("template_versions", {})
+        if not isinstance(versions, dict):
+            raise TypeError("template_versions is not an object")
+    except (ValueError, TypeError, AttributeError, OSError) as exc:  # JSONDecodeError, UnicodeDecodeError: ValueErrors
+        raise CorruptOutputError(f"{path} is not a readable pin record ({type(exc).__name__}: {exc}); {_REPIN}") from None
+    return {str(k): str(v) for k, v in versions.items()}
 
 
 def compare_template(before: pd.DataFrame, after: pd.DataFrame, thresholds: RegressionThresholds) -> dict[str, Any]:

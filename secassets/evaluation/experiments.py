@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from scipy.stats import norm
 
+from secassets.core.names import anchored
 from secassets.core.vocabulary import EXPERIMENTS_FILE_NAME
 from secassets.evaluation.file_lint import FileLintError, FileProblem, closest, read_yaml, validation_problems
 from secassets.evaluation.leaderboard import mixing_problems, ranked_rows, template_version
@@ -43,10 +44,10 @@ class ExperimentSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    name: str = Field(pattern=anchored("experiment"))
     description: str = ""
-    control: str
-    variant: str
+    control: str = Field(pattern=anchored("template"))
+    variant: str = Field(pattern=anchored("template"))
     metric: Metric = "in_range"
     min_effect: float = Field(gt=0, lt=1)  # smallest improvement worth having: an absolute difference of rates
     alpha: float = Field(default=0.05, gt=0, le=0.2)

@@ -15,7 +15,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from secassets.core.errors import SecassetsError
+from secassets.storage.bounded_read import read_text_inside
+
 KeyPath = tuple[str | int, ...]
+MAX_YAML_BYTES = 256 * 1024  # a template or experiments file is a few KB; this bounds what the lint reads
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,17 @@ def _index(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], starts: 
 def read_yaml(path: Path, shown_as: str | None = None) -> YamlDocument:
     """Parse a YAML file; a syntax error is a FileLintError at the line YAML names."""
     shown = shown_as or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # inside its folder, not through a link, and bounded before a byte is read
+        text = read_text_inside(path.parent, path, MAX_YAML_BYTES, what="the file")
+    except SecassetsError as exc:
+        raise FileLintError([FileProblem(shown, 1, f"{exc.problem}.", exc.fix + ".")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FileLintError([FileProblem(shown, 1, f"cannot be read ({exc}).", "save it as UTF-8 text.")]) from None
     try:
+        alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(e, yaml.AliasEvent)), None)
+        if alias is not None:  # a few aliases can stand for billions of nodes ("billion laughs")
+            raise FileLintError([FileProblem(shown, alias.start_mark.line + 1, "uses a YAML alias (*name).",
+                                             "write the value out; anchors and aliases are not read here.")])
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

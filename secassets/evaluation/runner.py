@@ -2,7 +2,9 @@
 
 Plain Python: the Dagster asset passes a `complete` function bound to the LlamaServer resource.
 A call that gets no answer (timeout, dead server, malformed body) is a failure row with its reason,
-never an exception out of the step; only a server that cannot start (LlamaServerError) ends it.
+never an exception out of the step; only a server that cannot start (LlamaServerError) ends it. A row
+whose prompt does not render (a template error on that row, a render over its budget) is a failure row
+too, with no prompt, no cache key and no server call.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from secassets.core.rows import GroundTruth
 from secassets.core.vocabulary import CHATML_STOP_TOKENS
 from secassets.evaluation.ceilings import Calibration, calibrate, ceiling_flags
 from secassets.evaluation.parsing import parse_answer
+from secassets.evaluation.render_budget import TemplateRenderError
 from secassets.evaluation.scoring import score_answer
 from secassets.evaluation.statistics import stratified_sample
 from secassets.evaluation.templates import PromptTemplate
@@ -113,6 +116,7 @@ def prompt_text(messages: list[Message], prompt_format: PromptFormat) -> str:
 
 
 TRANSPORT_ERROR = "transport error: "
+TEMPLATE_ERROR = "template error: "
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,8 @@ class EvaluationStats:
     transport_errors: int  # calls that got no answer at all (timeouts, dead server, malformed bodies)
     first_transport_error: str | None = None
     cache_write_errors: int = 0
+    render_errors: int = 0  # rows whose prompt did not render (failure rows never sent; not transport errors)
+    first_render_error: str | None = None
 
     @property
     def transport_error_share(self) -> float:
@@ -136,6 +142,8 @@ def combine_stats(parts: list[EvaluationStats]) -> EvaluationStats:
         rows=sum(p.rows for p in parts), cache_hits=sum(p.cache_hits for p in parts),
         server_calls=sum(p.server_calls for p in parts), transport_errors=sum(p.transport_errors for p in parts),
         first_transport_error=errors[0] if errors else None, cache_write_errors=sum(p.cache_write_errors for p in parts),
+        render_errors=sum(p.render_errors for p in parts),
+        first_render_error=next((p.first_render_error for p in parts if p.first_render_error), None),
     )
 
 
@@ -176,14 +184,21 @@ def evaluate_template(
     calibration = calibration or calibrate(rows, template)
     settings = settings.for_repeat(repeat)
     labels = labels or {"evaluation_set": evaluation_set_fingerprint(rows), "settings": settings_label(settings, 1)}
-    messages = [template.messages(r, thinking=settings.thinking) for r in records]
-    prompts = [prompt_text(m, settings.prompt_format) for m in messages]
+    messages: list[list[Message]] = []
+    render_errors: dict[int, str] = {}  # row -> "template error: <template> line N: <reason>"
+    for i, r in enumerate(records):
+        try:
+            messages.append(template.messages(r, thinking=settings.thinking))
+        except TemplateRenderError as exc:
+            messages.append([])
+            render_errors[i] = f"{TEMPLATE_ERROR}{exc.summary}"
+    prompts = ["" if i in render_errors else prompt_text(m, settings.prompt_format) for i, m in enumerate(messages)]
     schema = None if settings.thinking else template.answer_schema()
     completions = CachedCompletions(cache, model_id)
-    keys = [completions.key(p, settings.params(), schema) for p in prompts]
+    keys = {i: completions.key(p, settings.params(), schema) for i, p in enumerate(prompts) if i not in render_errors}
     results: dict[int, Completion | str] = {}
     missing = []
-    for i, key in enumerate(keys):
+    for i, key in keys.items():
         hit = completions.lookup(key)  # a damaged entry is a miss, asked again
         if hit is not None:
             results[i] = hit
@@ -213,7 +228,7 @@ def evaluate_template(
     transport_errors = 0
     first_error: str | None = None
     for i, record in enumerate(records):
-        outcome = results[i]
+        outcome = results.get(i, render_errors.get(i, ""))
         truth = GroundTruth.model_validate(json.loads(record["ground_truth"]))
         base = {
             "template": template.name, "template_version": template.version, "scenario_hash": record["scenario_hash"], "repeat": repeat,
@@ -223,8 +238,9 @@ def evaluate_template(
             "prompt": prompts[i], "model": model or model_id, "model_id": model_id, **labels,
         }
         if isinstance(outcome, str):
-            transport_errors += 1
-            first_error = first_error or outcome.removeprefix(TRANSPORT_ERROR)
+            if i not in render_errors:
+                transport_errors += 1
+                first_error = first_error or outcome.removeprefix(TRANSPORT_ERROR)
             parsed = None
             base.update(raw_output=None, thinking=None, latency_s=None, prompt_tokens=None, completion_tokens=None, error=outcome)
         else:
@@ -254,7 +270,8 @@ def evaluate_template(
     for c in ("prompt_tokens", "completion_tokens"):
         df[c] = df[c].astype("Int32")
     stats = EvaluationStats(
-        rows=len(df), cache_hits=len(df) - len(missing), server_calls=len(missing), transport_errors=transport_errors,
-        first_transport_error=first_error, cache_write_errors=cache_write_errors,
+        rows=len(df), cache_hits=len(keys) - len(missing), server_calls=len(missing), transport_errors=transport_errors,
+        first_transport_error=first_error, cache_write_errors=cache_write_errors, render_errors=len(render_errors),
+        first_render_error=next(iter(render_errors.values()), None),
     )
     return df, stats

@@ -15,9 +15,10 @@ from functools import lru_cache
 from typing import Any, Final
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
+from secassets.evaluation.budgeted_sandbox import BudgetedEnvironment
 from secassets.evaluation.inputs import INPUTS, Row
+from secassets.evaluation.render_budget import render_error, render_template
 from secassets.llm.chat import Message, chatml
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, RISK_LEVELS, level_score_ranges
 from secassets.risk.observation import ObservationField
@@ -47,12 +48,22 @@ BUILTIN_VARIABLES: Final = {
     "risk_levels": "the risk levels and their score ranges, one sentence",
     "answer_fields": "the JSON fields the answer must have, with their ranges",
 }
-TEXT_ENVIRONMENT = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+# The sandbox every template text is compiled in, with a budget per render (secassets.evaluation.budgeted_sandbox).
+TEXT_ENVIRONMENT = BudgetedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 @lru_cache(maxsize=256)
 def compile_text(text: str) -> jinja2.Template:
     return TEXT_ENVIRONMENT.from_string(text)
+
+
+def render_text(text: str, variables: dict[str, str], template: str) -> str:
+    """A template text rendered under the budget; any failure (compile or render) is a TemplateRenderError."""
+    try:
+        compiled = compile_text(text)
+    except Exception as exc:  # noqa: BLE001 - a syntax error, or a text too deeply nested to parse
+        raise render_error(template, exc) from None
+    return render_template(compiled, variables, template)
 
 
 def _tidy(text: str) -> str:
@@ -93,19 +104,30 @@ class PromptTemplate:
         return {"risk_levels": LEVELS_LINE,
                 "answer_fields": ", ".join((SCORE_FIELD, LEVEL_FIELD, "summary", "reasoning", *self.output_fields))}
 
+    def system_variables(self) -> dict[str, str]:
+        """What the system message's text is rendered with: the built-ins only (it is the same for every row)."""
+        return self._builtins()
+
     def system_prompt(self, thinking: bool = False) -> str:
-        text = _tidy(compile_text(self.system).render(self._builtins()))
+        """The system message (TemplateRenderError when its text does not render)."""
+        text = _tidy(render_text(self.system, self.system_variables(), f"{self.name} system"))
         return f"{THINKING_DIRECTIVE}\n{text}" if thinking else text
 
     def input_values(self, row: Row) -> dict[str, str]:
         values = {name: INPUTS[name].render(row) for name in self.inputs}
         return {name: NOT_AVAILABLE if v is None else str(v) for name, v in values.items()}
 
+    def user_variables(self, row: Row) -> dict[str, str]:
+        """What the user message's text is rendered with: the built-ins and the declared inputs of the row."""
+        return {**self._builtins(), **self.input_values(row)}
+
     def user_prompt(self, row: Row) -> str:
-        return _tidy(compile_text(self.user).render({**self._builtins(), **self.input_values(row)}))
+        """The user message of a row (TemplateRenderError when its text does not render on that row)."""
+        return _tidy(render_text(self.user, self.user_variables(row), f"{self.name} user"))
 
     def messages(self, row: Row, thinking: bool = False) -> list[Message]:
-        """The chat messages (system, user): what every prompt format starts from."""
+        """The chat messages (system, user): what every prompt format starts from (TemplateRenderError when a
+        text does not render on the row)."""
         return [Message(role="system", content=self.system_prompt(thinking)),
                 Message(role="user", content=self.user_prompt(row))]
 

@@ -16,13 +16,15 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from secassets.core.errors import InvalidNameError, SecassetsError
+from secassets.core.names import anchored, check_name
 from secassets.llm.credentials import bearer_headers
 
 ENDPOINTS_ENV = "SECASSETS_ENDPOINTS"
-ENDPOINT_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+ENDPOINT_NAME_PATTERN = anchored("endpoint")
 
 
-class EndpointConfigError(ValueError):
+class EndpointConfigError(SecassetsError, ValueError):
     """The deployment's endpoint table is malformed, or run config named an endpoint that is not in it."""
 
 
@@ -80,6 +82,10 @@ def configured_endpoints(environ: Mapping[str, str] | None = None) -> dict[str, 
     table = json_table(environ, ENDPOINTS_ENV, '{"name": {"base_url": ..., "api_key_env": ..., "model": ...}}',
                        EndpointConfigError)
     for name, fields in table.items():
+        try:
+            check_name("endpoint", name, field=f"{ENDPOINTS_ENV}[{name!r}]")
+        except InvalidNameError as exc:
+            raise EndpointConfigError(exc.problem, field=exc.field, fix=exc.fix) from None
         try:
             endpoints[name] = Endpoint(name=name, **fields)
         except (ValidationError, TypeError) as exc:

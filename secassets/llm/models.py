@@ -17,17 +17,19 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from secassets.core.errors import InvalidNameError, SecassetsError
+from secassets.core.names import NAME_RULES, anchored, check_name
 from secassets.llm.chat import PromptFormat
 from secassets.llm.endpoints import configured_endpoints, json_table
 
 MODELS_ENV: Final = "SECASSETS_MODELS"
-MODEL_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
-RESERVED_NAMES: Final = frozenset({"cache"})  # prompt_evaluations/cache/ holds the answer cache
+MODEL_NAME_PATTERN: Final = anchored("model")
+RESERVED_NAMES: Final = NAME_RULES["model"].reserved  # prompt_evaluations/cache/ holds the answer cache
 BUNDLED_MODEL: Final = "smollm2-135m"  # the bundled SmolLM2-135M-Instruct GGUF (`local` deployment)
 MODELS_DIR: Final = "models"  # <data>/models/<name>.gguf: a GGUF a partition key may name
 
 
-class ModelConfigError(ValueError):
+class ModelConfigError(SecassetsError, ValueError):
     """The model table is malformed, or a model partition names no model this deployment can reach."""
 
 
@@ -76,6 +78,10 @@ def configured_models(deployment: ModelSpec | None = None, environ: Mapping[str,
         if "endpoint" in fields:
             fields["endpoints"] = [fields.pop("endpoint")]
         try:
+            check_name("model", name, field=f"{MODELS_ENV}[{name!r}]")
+        except InvalidNameError as exc:
+            raise ModelConfigError(exc.problem, field=exc.field, fix=exc.fix) from None
+        try:
             table[name] = ModelSpec(name=name, **fields)
         except (ValidationError, TypeError) as exc:
             raise ModelConfigError(f"{MODELS_ENV}[{name!r}] is invalid: {exc}") from None
@@ -84,7 +90,13 @@ def configured_models(deployment: ModelSpec | None = None, environ: Mapping[str,
 
 def resolve_model(name: str, table: Mapping[str, ModelSpec], models_dir: Path,
                   environ: Mapping[str, str] | None = None) -> ModelSpec:
-    """The model a partition key names: the table, else an endpoint of that name, else <models_dir>/<name>.gguf."""
+    """The model a partition key names: the table, else an endpoint of that name, else <models_dir>/<name>.gguf.
+
+    The key is checked against the model name pattern first, so it is never joined into a path unchecked."""
+    try:
+        check_name("model", name, field="model partition")
+    except InvalidNameError as exc:
+        raise ModelConfigError(exc.problem, field=exc.field, value=name, fix=exc.fix) from None
     if name in table:
         return table[name]
     if name in configured_endpoints(environ):

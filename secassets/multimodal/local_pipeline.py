@@ -23,7 +23,8 @@ import pandas as pd
 
 from secassets.core.vocabulary import FRAME_HEIGHT, FRAME_WIDTH
 from secassets.evaluation.parsing import parse_answer
-from secassets.evaluation.runner import EvaluationSettings
+from secassets.evaluation.render_budget import TemplateRenderError
+from secassets.evaluation.runner import TEMPLATE_ERROR, EvaluationSettings
 from secassets.evaluation.templates import PromptTemplate
 from secassets.llm.cached_model import CachedCompletions
 from secassets.llm.client import LlamaClient, LlamaRequestError
@@ -90,7 +91,10 @@ class LocalPipeline:
         return self._client
 
     def _analyse(self, row: dict[str, Any], found: list[dict[str, Any]], scenario: dict[str, Any] | None) -> dict[str, Any]:
-        prompt = self.template.render(template_row(found, scenario))
+        try:
+            prompt = self.template.render(template_row(found, scenario))
+        except TemplateRenderError as exc:  # this row's failure, never the run's
+            return _failed(row, f"{TEMPLATE_ERROR}{exc.summary}")
         schema = self.template.answer_schema()
         key = self.completions.key(prompt, self.settings.params(), schema)
         completion = self.completions.lookup(key)  # a damaged entry is a miss

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from secassets.core.errors import SecassetsError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -59,8 +61,8 @@ def write_parquet(target: Path, df: pd.DataFrame, schema: pa.Schema | None = Non
     return write_bytes(target, lambda p: pq.write_table(table, p, compression="zstd"))
 
 
-class CorruptOutputError(RuntimeError):
-    """A stored output exists but cannot be read."""
+class CorruptOutputError(SecassetsError, RuntimeError):
+    """A stored output exists but cannot be read (retrying cannot help: it names the file and the fix)."""
 
 
 def read_parquet(path: Path) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 import pytest
 
+from secassets.core.errors import InvalidNameError
 from secassets.evaluation.baselines import (
     RegressionThresholds,
     check_name,
@@ -59,8 +60,10 @@ def test_pin_is_atomic_and_replaces_the_old_baseline(tmp_path):
 
 def test_baseline_names_are_checked():
     assert check_name("nightly-2026_11") == "nightly-2026_11"
-    with pytest.raises(ValueError, match="baseline name '../x'"):
-        check_name("../x")
+    for bad in ("../x", "default\n", "Default", "", "a" * 41, "x/y"):
+        with pytest.raises(InvalidNameError, match=r"baseline: not valid: it must be .* \(got") as exc:
+            check_name(bad)
+        assert exc.value.value == bad and "Fix: choose such a baseline name" in str(exc.value)
 
 
 def test_the_baseline_pins_template_versions_and_an_edited_template_is_judged_and_named(tmp_path):

@@ -24,7 +24,6 @@ from secassets.defs.resources.vision_model import VisionModel
 from secassets.defs.sampling.sampler_config import SamplerConfigParams
 from secassets.sampling.data_designer import sampler_config_builder
 from secassets.sampling.spec import SamplerPlan, SamplerSpec
-from secassets.storage.files import CorruptOutputError
 
 pytestmark = pytest.mark.integration
 
@@ -148,8 +147,9 @@ def test_a_yaml_from_another_config_is_caught_on_load_and_by_the_check(sampler_d
     assert _load_plan(data).spec.seed == 3  # the pair as written loads
     other = SamplerSpec.with_overrides(50, 3, {"day_type": {"weekday": 1, "weekend": 1, "holiday": 1}})
     sampler_config_builder(other).write_config(yaml_path)  # a valid YAML, but not this plan's
-    with pytest.raises(CorruptOutputError, match="belongs to another sampler_config run; re-materialize sampler_config"):
+    with pytest.raises(dg.Failure, match="belongs to another sampler_config run; re-materialize sampler_config") as exc:
         _load_plan(data)
+    assert not exc.value.allow_retries  # the same file fails the same way: no retry policy repeats it
     evaluation = _check_only(data)
     assert not evaluation.passed and "belongs to another sampler_config run" in evaluation.metadata["problems"].value
 
@@ -162,5 +162,5 @@ def test_a_stored_plan_with_non_finite_weights_fails_the_check_with_the_reason(s
     evaluation = _check_only(data)
     assert not evaluation.passed
     assert "weights.day_type: weights must be finite numbers" in evaluation.metadata["problem"].value
-    with pytest.raises(CorruptOutputError, match="is not a valid SamplerPlan .*weights must be finite"):
+    with pytest.raises(dg.Failure, match="is not a valid SamplerPlan .*weights must be finite"):
         _load_plan(data)

@@ -29,7 +29,7 @@ def test_the_table_holds_the_bundled_model_the_deployments_and_the_environments(
     ("{not json", "not valid JSON"),
     ('["a"]', "must be a JSON object"),
     ('{"a": 3}', "must be an object"),
-    ('{"Bad Name": {"gguf": "x"}}', "is invalid"),
+    ('{"Bad Name": {"gguf": "x"}}', "not valid: it must be a lowercase letter or digit"),
     ('{"a": {"gguf": "x", "endpoint": "nvidia"}}', "not both"),
     ('{"cache": {"gguf": "x"}}', "reserved"),
 ])

@@ -3,22 +3,26 @@
 Reads `<root>/<category>/<case_id>/expected_labels.json` folders (categories nested one level
 allowed) and, optionally, a JSONL or parquet table of the same fields. Each case is validated and
 mapped to the rubric's Observation through secassets.curated.vocabulary; a case that cannot be read
-or mapped is a row with valid false and its reason, never dropped. Output:
-data/curated_cases.parquet; a stratified sample joins the prompt evaluations.
+or mapped is a row with valid false and its reason, never dropped. The root and the table are
+confined to the data folder: a setting that resolves outside it ('..', an absolute path elsewhere, a
+link out) is refused before anything is read. Output: data/curated_cases.parquet; a stratified
+sample joins the prompt evaluations.
 """
 
-
+import os
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from secassets.core.errors import UnsafePathError
 from secassets.core.vocabulary import CURATED_DIR_NAME, CURATED_EXAMPLES_DIR
 from secassets.curated.loader import CuratedSourceError, load_cases
 from secassets.curated.rows import cases_frame
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
+from secassets.storage.bounded_read import resolved_inside
 from secassets.storage.markdown import markdown_table
 
 PREVIEW_ROWS = 10
@@ -26,12 +30,14 @@ PREVIEW_ROWS = 10
 
 class CuratedCaseParams(CheckedConfig):
     root: str = Field(
-        default="", description="Folder of labeled cases (<root>/<category>/<case_id>/expected_labels.json); relative "
-        f"paths are read from the data folder. Empty: <data>/{CURATED_DIR_NAME}/ when it exists, else the project's "
-        "shipped examples (data/curated_examples/).",
+        default="", description="Folder of labeled cases (<root>/<category>/<case_id>/expected_labels.json) inside the "
+        "data folder: relative to it, or absolute but inside it; a path that resolves outside ('..', elsewhere on the "
+        f"host, a link out) is refused. Empty: <data>/{CURATED_DIR_NAME}/ when it exists, else the project's shipped "
+        "examples (data/curated_examples/).",
     )
     table: str = Field(default="", description="Optional JSONL or parquet table of cases (case_id, category and the "
-                       "expected_labels fields), read besides the folder; relative to the data folder.")
+                       "expected_labels fields), read besides the folder; inside the data folder like root (relative "
+                       "to it, or absolute but inside it).")
     max_invalid_share: float = Field(
         default=0.10, ge=0.0, le=1.0, allow_inf_nan=False,
         description="Share of cases, 0-1, that may be invalid before the curated_cases_valid check fails (ERROR).",
@@ -43,14 +49,30 @@ class CuratedCaseParams(CheckedConfig):
     )
 
 
+def inside_data(field: str, value: str, files: LocalFiles, *, configured: bool = True) -> Path:
+    """value (relative to the data folder, or absolute) as a path; a dg.Failure, before anything is read, when it
+    resolves outside the data folder."""
+    data = files.base_dir
+    path = Path(value) if Path(value).is_absolute() else data / value
+    if not resolved_inside(data, path):
+        error = UnsafePathError(
+            f"resolves outside the data folder {data}, to {os.path.realpath(path)}", field=field, value=value,
+            fix=f"put the cases under {data / CURATED_DIR_NAME}/ or another folder inside the data folder {data}; a "
+            "folder elsewhere is mounted or copied in by the deployment")
+        what = "Invalid run config (CuratedCaseParams)" if configured else "Refused curated folder"
+        raise dg.Failure(description=f"{what}: {error.message}. Nothing was read.",
+                         allow_retries=False)  # the same config is refused the same way
+    return path
+
+
 def curated_root(config: CuratedCaseParams, files: LocalFiles) -> tuple[Path, str]:
-    """The folder to read and why it was chosen."""
+    """The folder to read and why it was chosen; a root outside the data folder is a dg.Failure."""
     if config.root:
-        path = Path(config.root)
-        return (path if path.is_absolute() else files.base_dir / path), "configured root"
+        return inside_data("root", config.root, files), "configured root"
     team = files.base_dir / CURATED_DIR_NAME
-    if team.is_dir():
-        return team, f"<data>/{CURATED_DIR_NAME}/"
+    if team.is_dir():  # a <data>/curated that is a link out of the data folder is refused like a configured root
+        return (inside_data(f"<data>/{CURATED_DIR_NAME}/ (the default root)", str(team), files, configured=False),
+                f"<data>/{CURATED_DIR_NAME}/")
     return CURATED_EXAMPLES_DIR, f"shipped examples (no <data>/{CURATED_DIR_NAME}/ folder)"
 
 
@@ -63,9 +85,7 @@ def curated_root(config: CuratedCaseParams, files: LocalFiles) -> tuple[Path, st
 )
 def curated_cases(context: dg.AssetExecutionContext, config: CuratedCaseParams, local_files: LocalFiles) -> pd.DataFrame:
     root, why = curated_root(config, local_files)
-    table = None
-    if config.table:
-        table = Path(config.table) if Path(config.table).is_absolute() else local_files.base_dir / config.table
+    table = inside_data("table", config.table, local_files) if config.table else None
     try:
         cases = load_cases(root, table)
     except CuratedSourceError as exc:

@@ -13,6 +13,9 @@ def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
     """ERROR for a significant regression against the pinned baseline, WARN for a non-significant drop of a few
     rows; a template that is not comparable (model, evaluation set or settings differ) is reported, never judged."""
     baseline = board.get("baseline") or {}
+    if baseline.get("damaged"):  # a pin that cannot be read judges nothing: that is a failure, not a pass
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata={
+            "baseline": baseline.get("name", ""), "problem": baseline["damaged"]})
     if not baseline.get("pinned"):
         return dg.AssetCheckResult(passed=True, metadata={
             "note": f"no baseline pinned under data/baselines/{baseline.get('name', 'default')}/: run the "

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from secassets.core.names import NameKind, check_name, is_valid_name
 from secassets.core.vocabulary import TEMPLATES_PARTITION_NAME
 
 # Templates are files (prompts/<name>.yaml): the prompt_files sensor (or register_partitions before a CLI run)
@@ -39,10 +40,30 @@ def instance_partitions_tags(instance: dg.DagsterInstance) -> dict[str, str] | N
     return all_partitions_tags(models, templates) if models and templates else None
 
 
+PARTITION_NAME_KINDS: dict[str, NameKind] = {TEMPLATES_PARTITION_NAME: "template", MODELS_PARTITION_NAME: "model"}
+
+
+def checked_keys(name: str, keys: Sequence[str]) -> list[str]:
+    """keys, each checked against the name pattern of dynamic partitions `name` (InvalidNameError on the first bad)."""
+    kind = PARTITION_NAME_KINDS[name]
+    return [check_name(kind, key, field=f"{name} partition key") for key in keys]
+
+
+def refused_keys(instance: dg.DagsterInstance) -> dict[str, list[str]]:
+    """Registered dynamic partition keys that break their name pattern (left over, or added by hand in the UI)."""
+    out = {}
+    for name, kind in PARTITION_NAME_KINDS.items():
+        bad = [k for k in instance.get_dynamic_partitions(name) if not is_valid_name(kind, k)]
+        if bad:
+            out[name] = bad
+    return out
+
+
 def register_partitions(instance: dg.DagsterInstance, name: str, keys: Sequence[str]) -> list[str]:
-    """Add the keys of dynamic partitions `name` the instance does not have yet; the ones added."""
+    """Add the keys of dynamic partitions `name` the instance does not have yet; the ones added. A key that is no
+    valid name is refused (InvalidNameError) before any is added."""
     known = set(instance.get_dynamic_partitions(name))
-    new = [k for k in keys if k not in known]
+    new = [k for k in checked_keys(name, keys) if k not in known]
     if new:
         instance.add_dynamic_partitions(name, new)
     return new

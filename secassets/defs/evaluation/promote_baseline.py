@@ -12,10 +12,12 @@ from pydantic import Field, field_validator
 
 from secassets.defs.evaluation.template_leaderboard import BASELINES_DIR
 from secassets.defs.resources.local_files import LocalFiles
+from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.baselines import check_name, pin_baseline, pinned_versions
+from secassets.storage.files import CorruptOutputError
 
 
-class PromoteBaselineParams(dg.Config):
+class PromoteBaselineParams(CheckedConfig):
     name: str = Field(default="default", description="Baseline name: 1-40 characters a-z, 0-9, _ or -.")
 
     @field_validator("name")
@@ -29,15 +31,19 @@ def pin_current_leaderboard(context: dg.OpExecutionContext, config: PromoteBasel
     board_path = local_files.path("template_leaderboard.json")
     if not board_path.is_file():
         raise dg.Failure(f"{board_path} does not exist: materialize template_leaderboard first, then pin it")
-    board = json.loads(board_path.read_text())
-    if "evaluated" not in board:
+    try:
+        board = json.loads(board_path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise dg.Failure(f"{board_path} is not readable JSON ({type(exc).__name__}: {exc}): re-materialize "
+                         "template_leaderboard, then pin it; nothing was pinned", allow_retries=False) from None
+    if not isinstance(board, dict) or not isinstance(board.get("evaluated"), list):
         raise dg.Failure(f"{board_path} was written by an older version (no models x templates): re-materialize "
                          "template_leaderboard, then pin it")
     try:
         dest = pin_baseline(board_path, local_files.path("prompt_evaluations"), list(board["evaluated"]),
                             local_files.path(BASELINES_DIR, config.name))
-    except FileNotFoundError as exc:
-        raise dg.Failure(str(exc)) from None
+    except (FileNotFoundError, CorruptOutputError, ValueError) as exc:  # InvalidNameError is a ValueError
+        raise dg.Failure(f"{exc}; nothing was pinned", allow_retries=False) from None
     context.add_output_metadata({"baseline": config.name, "path": dg.MetadataValue.path(str(dest)),
                                  "evaluations": ", ".join(board["evaluated"]), "models": ", ".join(board["models"]),
                                  "evaluations_fingerprint": board.get("evaluations_fingerprint", ""),

@@ -20,8 +20,9 @@ from typing import Any, Literal
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from secassets.core.errors import SecassetsError
 from secassets.core.vocabulary import LLM_POOL
 from secassets.curated.rows import evaluation_rows
 from secassets.defs.evaluation.partitions import EVALUATION_PARTITIONS, TEMPLATE_DIMENSION, evaluation_key
@@ -32,7 +33,6 @@ from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.ceilings import calibrate
 from secassets.evaluation.file_lint import FileLintError
 from secassets.evaluation.grammar import answer_grammar
-from secassets.evaluation.model_board import split_key
 from secassets.evaluation.runner import (
     EvaluationSettings,
     combine_stats,
@@ -49,9 +49,12 @@ from secassets.llm.chat import Message, NoChatTemplateError, PromptFormat
 from secassets.llm.completion import Completion
 from secassets.llm.models import MODELS_DIR, ModelConfigError, ModelSpec, configured_models, resolve_model
 from secassets.llm.server import LlamaServerError
+from secassets.storage.layout import partition_parts
 from secassets.storage.markdown import markdown_table
 
 THINKING_N_PREDICT = 2048  # with thinking on there is no schema to bound the answer
+MIN_N_PREDICT = 16  # a shorter answer cannot hold risk_score, risk_level, summary and reasoning
+PROMPT_EVALUATIONS = "prompt_evaluations"
 
 
 
@@ -101,15 +104,26 @@ class PromptEvaluationParams(CheckedConfig):
         "bodies) and become failure rows; above it the step fails and the partition's previous file is kept.",
     )
 
+    @field_validator("n_predict")
+    @classmethod
+    def _n_predict(cls, value: int) -> int:
+        if 0 < value < MIN_N_PREDICT:
+            raise ValueError(f"must be 0 (per template) or {MIN_N_PREDICT}-8192")
+        return value
+
 
 RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=2.0, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 CHAT_BUDGET_FACTOR = 2  # hosted chat endpoints pretty-print JSON under response_format: room for the whitespace
 
 
 def _by_model(keys: list[str]) -> dict[str, list[str]]:
+    """{model: [template, ...]} of the run's partition keys, each part checked before anything is read or written."""
     out: dict[str, list[str]] = {}
     for key in keys:
-        model, template = split_key(key)
+        try:
+            model, template = partition_parts(PROMPT_EVALUATIONS, key)
+        except SecassetsError as exc:
+            raise dg.Failure(description=f"{exc} Nothing was read or written.", allow_retries=False) from None
         out.setdefault(model, []).append(template)
     return out
 
@@ -142,6 +156,7 @@ def prompt_evaluations(
     llm: LlamaServerResource,
     local_files: LocalFiles,
 ) -> Any:
+    by_model = _by_model(list(context.partition_keys))  # every key checked before anything is read
     per_family = None if config.edge_cases_per_family < 0 else config.edge_cases_per_family
     rows = evaluation_set(scenarios, enrichment_edge_cases, config.evaluation_size, config.seed, per_family,
                           curated=evaluation_rows(curated_cases), curated_size=config.curated_size)
@@ -155,7 +170,7 @@ def prompt_evaluations(
     outputs: dict[str, pd.DataFrame] = {}
     summaries: list[dict[str, Any]] = []
     models_meta: dict[str, str] = {}
-    for model, templates in _by_model(list(context.partition_keys)).items():
+    for model, templates in by_model.items():
         try:
             spec = resolve_model(model, table, local_files.path(MODELS_DIR))
         except ModelConfigError as exc:
@@ -182,7 +197,7 @@ def prompt_evaluations(
         "summary": dg.MetadataValue.md(markdown_table(summaries, [
             "model", "template", "template_version", "prompt_format", "rows", "parse_rate", "in_range_rate", "ceiling_in_range_rate",
             "mean_deviation", "latency_p50_s", "latency_p90_s", "latency_p99_s", "tokens_per_s_per_request",
-            "cache_hits", "server_calls", "transport_errors",
+            "cache_hits", "server_calls", "transport_errors", "render_errors",
         ])),
     }
     if len(summaries) == 1:
@@ -200,7 +215,7 @@ def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams,
     """One template on one model: its rows (all repeats) and the summary line of the run's metadata."""
     try:  # read now: the file as it is, linted (an edit is used without a reload)
         template = find_template(name)
-    except FileLintError as exc:
+    except (FileLintError, SecassetsError) as exc:
         raise dg.Failure(description=f"template {name}: {exc}", allow_retries=False) from None
     structured = config.structured
     if structured == "auto":
@@ -208,7 +223,7 @@ def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams,
     budget = THINKING_N_PREDICT if config.thinking else template.answer_token_budget()
     if prompt_format == "chat" and structured != "grammar" and not config.thinking:
         budget *= CHAT_BUDGET_FACTOR
-    settings = EvaluationSettings(n_predict=max(16, config.n_predict or budget), temperature=config.temperature,
+    settings = EvaluationSettings(n_predict=max(MIN_N_PREDICT, config.n_predict or budget), temperature=config.temperature,
                                   seed=config.seed, thinking=config.thinking, prompt_format=prompt_format,
                                   structured=structured if prompt_format == "chat" else "none")
     grammar = {"grammar": answer_grammar(template.answer_schema())} if settings.structured == "grammar" else None
@@ -255,10 +270,12 @@ def _evaluate(context: dg.AssetExecutionContext, config: PromptEvaluationParams,
     context.log.info(
         f"{model} x {name}: parse {summary['parse_rate']:.2f}, in-range {summary['in_range_rate']:.2f} "
         f"(ceiling {summary['ceiling_in_range_rate']:.2f}), {stats.cache_hits} cache hits, {stats.server_calls} server "
-        f"calls, {stats.transport_errors} without an answer"
+        f"calls, {stats.transport_errors} without an answer, {stats.render_errors} whose prompt did not render"
     )
+    if stats.render_errors:
+        context.log.warning(f"{model} x {name}: {stats.render_errors} row(s) failed to render: {stats.first_render_error}")
     if stats.cache_write_errors:
         context.log.warning(f"{name}: {stats.cache_write_errors} answers could not be written to the cache {cache.root}")
     return df, {"model": model, "template": name, "template_version": template.version, "prompt_format": prompt_format, **summary,
                 "cache_hits": stats.cache_hits, "server_calls": stats.server_calls,
-                "transport_errors": stats.transport_errors}
+                "transport_errors": stats.transport_errors, "render_errors": stats.render_errors}

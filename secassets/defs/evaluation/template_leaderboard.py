@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from secassets.core.vocabulary import TEMPLATES_PARTITION_NAME
+from secassets.defs.evaluation.partitions import refused_keys
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
 from secassets.evaluation.baselines import (
@@ -40,7 +41,7 @@ from secassets.evaluation.report import (
     source_table,
 )
 from secassets.evaluation.side_by_side import side_by_side
-from secassets.storage.files import write_bytes, write_text
+from secassets.storage.files import CorruptOutputError, write_bytes, write_text
 
 BASELINES_DIR = "baselines"
 
@@ -89,11 +90,20 @@ def template_leaderboard(
     models = by_model(evals)
     thresholds = RegressionThresholds(alpha=config.alpha, warn_rows=config.warn_rows)
     baseline_dir = local_files.path(BASELINES_DIR, config.baseline)
-    baseline = load_baseline(baseline_dir)
+    damaged = ""
+    try:
+        baseline, versions = load_baseline(baseline_dir), pinned_versions(baseline_dir)
+    except CorruptOutputError as exc:  # the board is still made; the regression check fails with the message
+        baseline, versions, damaged = None, {}, str(exc)
+        context.log.error(f"baseline {config.baseline!r} cannot be read: {exc}")
     board["baseline"] = {"name": config.baseline, "pinned": baseline is not None, "thresholds": thresholds.model_dump(),
                          "verdicts": compare_with_baseline(baseline, evals, thresholds) if baseline else {}}
-    board["baseline"]["template_versions"] = pinned_versions(baseline_dir)
-    registered = context.instance.get_dynamic_partitions(TEMPLATES_PARTITION_NAME)
+    board["baseline"]["template_versions"] = versions
+    if damaged:
+        board["baseline"]["damaged"] = damaged
+    refused = refused_keys(context.instance)  # left over or added by hand: skipped by the IO manager, said here
+    registered = [t for t in context.instance.get_dynamic_partitions(TEMPLATES_PARTITION_NAME)
+                  if t not in refused.get(TEMPLATES_PARTITION_NAME, [])]
     board["missing_templates"] = {m: [t for t in registered if t not in ts] for m, ts in models.items()}
     # What was ranked, not when: the same evaluations give the same bytes (the run is in Dagster's history).
     board["evaluations_fingerprint"] = evaluations_fingerprint(evals)
@@ -131,6 +141,10 @@ def template_leaderboard(
         "evaluations_fingerprint": board["evaluations_fingerprint"],
         "report": dg.MetadataValue.path(str(report)),
     }
+    if refused:
+        meta["refused_partition_keys"] = "; ".join(f"{n}: {', '.join(map(repr, ks))}" for n, ks in refused.items())
+        context.log.warning(f"partition keys that are no valid names were skipped ({meta['refused_partition_keys']}); "
+                            "delete them in the UI (Partitions)")
     for m, b in board["by_model"].items():
         suffix = "" if m == first else f"_{m}"
         meta[f"leaderboard{suffix}"] = dg.MetadataValue.md(leaderboard_table(b))

@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from secassets.core.errors import SecassetsError
 from secassets.core.vocabulary import LLM_POOL
 from secassets.defs.resources.llama_server import LlamaServerResource
 from secassets.defs.resources.local_files import LocalFiles
@@ -41,8 +42,8 @@ def local_pipeline_results(
 ) -> pd.DataFrame:
     try:
         template = find_template(config.template)
-    except FileLintError as exc:
-        raise dg.Failure(description=f"template {config.template!r}: {exc}") from None
+    except (FileLintError, SecassetsError) as exc:  # a bad name is refused before it becomes a path
+        raise dg.Failure(description=f"template {config.template!r}: {exc}", allow_retries=False) from None
     model_id = llm.model_identity_or_failure() if llm.enabled else "off"
     pipeline = LocalPipeline(
         ObjectDetector(min_confidence=config.min_confidence), template,

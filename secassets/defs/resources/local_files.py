@@ -15,19 +15,13 @@ import dagster as dg
 import pandas as pd
 from pydantic import BaseModel, PrivateAttr, ValidationError
 
+from secassets.core.errors import SecassetsError
 from secassets.core.schema import ARROW_SCHEMAS
 from secassets.core.vocabulary import default_data_dir
 from secassets.storage.files import CompanionFiles, CorruptOutputError, read_parquet, write_json, write_parquet
+from secassets.storage.layout import inside, output_path
 
 FIXED_FOLDER = "Output folder fixed by the deployment (SECASSETS_DATA_DIR, else <repo>/data); not run-configurable."
-
-
-def inside(base: Path, *parts: str) -> Path:
-    """base/parts, refusing a part ('..', an absolute path, a partition key with '/') that leaves base."""
-    path = base.joinpath(*parts)
-    if not path.resolve().is_relative_to(base.resolve()):
-        raise ValueError(f"{'/'.join(parts)!r} would leave the output folder {base}; refusing to read or write there")
-    return path
 
 
 class LocalFiles(dg.ConfigurableResource):
@@ -66,13 +60,11 @@ class LocalFilesIOManager(dg.IOManager):
         return dg.IOManagerDefinition(resource_fn=lambda _ctx: manager, config_schema={}, description=f"{FIXED_FOLDER} {base_dir}")
 
     def _path(self, context: dg.OutputContext | dg.InputContext, suffix: str, partition: str | None = None) -> Path:
+        """secassets.storage.layout.output_path: each partition key's parts checked, never another asset's file."""
         key = context.asset_key.path
         if context.has_asset_partitions:
-            # A multi-partition key "model|template" is a folder per model: prompt_evaluations/<model>/<template>.parquet
-            *folders, leaf = str(partition or context.asset_partition_key).split("|")
-            return inside(self.base_dir, *key, *folders, f"{leaf}{suffix}")
-        *parents, name = key
-        return inside(self.base_dir, *parents, f"{name}{suffix}")
+            return output_path(self.base_dir, key, suffix, str(partition or context.asset_partition_key))
+        return output_path(self.base_dir, key, suffix)
 
     def _write(self, path_for: Any, obj: Any, name: str) -> Path:
         if isinstance(obj, pd.DataFrame):
@@ -98,11 +90,22 @@ class LocalFilesIOManager(dg.IOManager):
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> Any:
+        """The stored value; a missing, damaged or misnamed input fails the step at once (a retry reads the same)."""
+        try:
+            return self._load(context)
+        except (SecassetsError, FileNotFoundError) as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+    def _load(self, context: dg.InputContext) -> Any:
         if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
             # Every stored partition, {partition: value}; absent partitions are skipped and logged.
             loaded = {}
             for key in sorted(context.asset_partition_keys):
-                path = self._path(context, ".parquet", key)
+                try:
+                    path = self._path(context, ".parquet", key)
+                except SecassetsError as exc:  # a leftover bad key (added by hand): reported, never fatal
+                    context.log.warning(f"{context.asset_key.to_user_string()} partition {key!r} skipped: {exc}")
+                    continue
                 if path.exists():
                     loaded[key] = read_parquet(path)
                 else:

@@ -4,7 +4,8 @@ import hashlib
 
 import dagster as dg
 
-from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS
+from secassets.core.vocabulary import TEMPLATES_PARTITION_NAME
+from secassets.defs.evaluation.partitions import TEMPLATE_PARTITIONS, checked_keys
 from secassets.defs.evaluation.prompt_templates import files_check_evaluation, plan_sync
 
 
@@ -26,5 +27,6 @@ def prompt_files(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.Sk
     if not (sync.new_partitions or events):
         return dg.SkipReason(f"nothing changed: {sync.summary()}")
     context.log.info(sync.summary())
-    requests = [TEMPLATE_PARTITIONS.build_add_request(sync.new_partitions)] if sync.new_partitions else []
+    new = checked_keys(TEMPLATES_PARTITION_NAME, sync.new_partitions)  # load_catalog refused bad file names already
+    requests = [TEMPLATE_PARTITIONS.build_add_request(new)] if new else []
     return dg.SensorResult(dynamic_partitions_requests=requests, asset_events=events, cursor=digest)
