@@ -189,13 +189,15 @@ def test_a_registered_endpoint_gets_its_own_key_and_no_key_is_stored(scenario_ru
 
 
 def test_no_partition_key_or_part_leaves_the_output_folder(tmp_path):
-    from secassets.defs.resources.local_files import LocalFilesIOManager, inside
+    from secassets.defs.resources.local_files import LocalFilesIOManager
+    from secassets.storage.layout import inside
 
     assert inside(tmp_path, "scenarios", "x.parquet") == tmp_path / "scenarios" / "x.parquet"
     for parts in (("..", "x"), ("/etc", "passwd"), ("a/../../x",)):
-        with pytest.raises(ValueError, match="would leave the output folder"):
+        with pytest.raises(ValueError, match="not one plain file or folder name"):
             inside(tmp_path, *parts)
-    context = dg.build_output_context(asset_key=dg.AssetKey("prompt_evaluations"), partition_key="../../../evil")
-    with pytest.raises(ValueError, match="would leave the output folder"):
-        LocalFilesIOManager(tmp_path / "data").handle_output(context, {"x": 1})
+    for key in ("../../../evil", "smollm2-135m|../../scenarios", "../x|basic"):
+        context = dg.build_output_context(asset_key=dg.AssetKey("prompt_evaluations"), partition_key=key)
+        with pytest.raises(ValueError, match="prompt_evaluations partition key.*not valid: it must be"):
+            LocalFilesIOManager(tmp_path / "data").handle_output(context, {"x": 1})
     assert list(tmp_path.rglob("*")) == []
