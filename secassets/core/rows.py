@@ -26,6 +26,7 @@ from secassets.core.vocabulary import (
 )
 from secassets.risk.bands import MAX_SCORE, MIN_SCORE, SCENARIO_TYPE_BANDS, RiskLevel, RiskRange, level_for_score
 from secassets.risk.rubric import Driver, KeyPoint
+from secassets.risk.version import RUBRIC_VERSION
 
 
 class _Strict(BaseModel):
@@ -108,6 +109,8 @@ class GroundTruth(_Strict):
     drivers: list[Driver]
     reasoning_key_points: list[KeyPoint] = Field(min_length=1)
     expected_enrichment_models: list[str]
+    rubric_version: str = Field(default=RUBRIC_VERSION, min_length=1, description="The rubric version the truth was "
+                                "judged under (secassets.risk.version; a stored truth from before versions reads as today's).")
 
     @property
     def key_point_texts(self) -> list[str]:

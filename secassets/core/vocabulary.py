@@ -56,8 +56,10 @@ DETECTION_COUNT_RANGE: Final[dict[str, tuple[int, int]]] = {
 }
 
 # --- Detections --------------------------------------------------------------------------
-ObjectType = Literal["person", "car", "truck", "dog", "cat", "bicycle", "motorcycle", "bus"]
+ObjectType = Literal["person", "car", "truck", "dog", "cat", "bicycle", "motorcycle", "bus", "vehicle", "animal"]
 OBJECT_TYPES: Final[tuple[ObjectType, ...]] = get_args(ObjectType)
+# A labeled case's generic classes ("a vehicle", "an animal": which kind is not said); the generator never draws them.
+GENERIC_CLASSES: Final[dict[ObjectType, str]] = {"vehicle": "vehicle", "animal": "animal"}
 VEHICLE_TYPES: Final[tuple[ObjectType, ...]] = ("car", "truck", "motorcycle", "bicycle", "bus")
 ANIMAL_TYPES: Final[tuple[ObjectType, ...]] = ("dog", "cat")
 # Detector classes that a primary_object shows up as (a package is carried by a person; COCO has no package).

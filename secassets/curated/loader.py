@@ -26,6 +26,7 @@ from secassets.curated.labels import (
     label_category_of,
 )
 from secassets.curated.mapping import observation_of_labels
+from secassets.curated.open_vocabulary import VocabularyMatcher
 from secassets.curated.reading import (
     CaseInvalid,
     CuratedSourceError,
@@ -61,7 +62,8 @@ def _validated(model: type[BaseModel], data: Mapping[str, Any], what: str) -> An
 
 
 def _case(case_id: str, category: str, source: str,
-          read: Callable[[], tuple[dict[str, Any], dict[str, Any] | None, str]]) -> CuratedCase:
+          read: Callable[[], tuple[dict[str, Any], dict[str, Any] | None, str]],
+          matcher: VocabularyMatcher | None) -> CuratedCase:
     """One case from a reader of (labels dict, spec dict or None); every failure becomes the case's reason."""
     label_category = label_category_of(category)
     problems = [] if label_category or not category else [  # no category at all: the reader's reason says so
@@ -76,7 +78,7 @@ def _case(case_id: str, category: str, source: str,
         if spec_data is not None:
             name = _validated(ScenarioSpec, spec_data, SPEC_FILE).name or ""
         try:
-            observation, notes = observation_of_labels(labels)
+            observation, notes = observation_of_labels(labels, matcher)
         except ValueError as exc:
             raise CaseInvalid(str(exc)) from exc
     except CaseInvalid as exc:
@@ -152,7 +154,7 @@ def _folder_reader(root: Path, folder: Path) -> Callable[[], tuple[dict[str, Any
     return read
 
 
-def _folder_cases(root: Path) -> list[CuratedCase]:
+def _folder_cases(root: Path, matcher: VocabularyMatcher | None = None) -> list[CuratedCase]:
     root = Path(root)
     if not root.exists():
         raise CuratedSourceError(f"curated root {root} does not exist: create it with normal/, suspicious/ and "
@@ -167,13 +169,14 @@ def _folder_cases(root: Path) -> list[CuratedCase]:
             cases.append(CuratedCase(case_id=case_id, category=category, label_category=label_category_of(category),
                                      source_file=_rel(root, path), valid=False, reason=problem))
         else:
-            cases.append(_case(case_id, category, _rel(root, path / LABELS_FILE), _folder_reader(root, path)))
+            cases.append(_case(case_id, category, _rel(root, path / LABELS_FILE), _folder_reader(root, path), matcher))
     return cases
 
 
-def load_folder(root: Path) -> list[CuratedCase]:
-    """Every case under root, valid or with its reason, sorted by category then case id."""
-    return sorted(_folder_cases(root), key=_order)
+def load_folder(root: Path, matcher: VocabularyMatcher | None = None) -> list[CuratedCase]:
+    """Every case under root, valid or with its reason, sorted by category then case id (matcher: how labels the
+    exact tables miss are read; default the exact tables alone)."""
+    return sorted(_folder_cases(root, matcher), key=_order)
 
 
 def _order(case: CuratedCase) -> tuple[str, str]:
@@ -225,7 +228,7 @@ def _table_records(path: Path) -> list[tuple[str, Any, Any]]:
     return out
 
 
-def _table_cases(path: Path) -> list[CuratedCase]:
+def _table_cases(path: Path, matcher: VocabularyMatcher | None = None) -> list[CuratedCase]:
     path = Path(path)
     if path.suffix not in TABLE_SUFFIXES or not path.is_file():
         raise CuratedSourceError(f"curated table {path} is not a {' or '.join(TABLE_SUFFIXES)} file: point the "
@@ -246,13 +249,13 @@ def _table_cases(path: Path) -> list[CuratedCase]:
                 raise CaseInvalid(f"{where}: {' and '.join(missing)} missing or not text")
             return {k: v for k, v in record.items() if k not in _TABLE_KEYS}, None, where
 
-        cases.append(_case(case_id, category, source, read))
+        cases.append(_case(case_id, category, source, read, matcher))
     return cases
 
 
-def load_table(path: Path) -> list[CuratedCase]:
+def load_table(path: Path, matcher: VocabularyMatcher | None = None) -> list[CuratedCase]:
     """Every line (JSONL) or row (parquet) as a case, valid or with its reason, sorted like load_folder."""
-    return sorted(_mark_duplicates(_table_cases(path)), key=_order)
+    return sorted(_mark_duplicates(_table_cases(path, matcher)), key=_order)
 
 
 def _mark_duplicates(cases: list[CuratedCase]) -> list[CuratedCase]:
@@ -271,7 +274,7 @@ def _mark_duplicates(cases: list[CuratedCase]) -> list[CuratedCase]:
     return out
 
 
-def load_cases(root: Path, table: Path | None = None) -> list[CuratedCase]:
+def load_cases(root: Path, table: Path | None = None, matcher: VocabularyMatcher | None = None) -> list[CuratedCase]:
     """The root's cases and the table's (when given) together; a case id repeated in a category is invalid."""
-    cases = sorted(_folder_cases(root), key=_order) + (_table_cases(table) if table is not None else [])
+    cases = sorted(_folder_cases(root, matcher), key=_order) + (_table_cases(table, matcher) if table is not None else [])
     return sorted(_mark_duplicates(cases), key=_order)

@@ -94,6 +94,11 @@ def _detections(obs: Observation) -> list[dict[str, Any]]:
     if obs.pose is not None:
         person = next(i for i, o in enumerate(obs.objects) if o.object_class == "person")
         entries[person]["attributes"]["pose"] = obs.pose  # type: ignore[index]
+    # What annotations say beside the behaviour: shown with the per-detection attributes (detection_attributes).
+    if obs.flagged_suspicious:
+        entries[0]["attributes"]["flagged"] = "suspicious"  # type: ignore[index]
+    if obs.threat_severity is not None:
+        entries[0]["attributes"]["threat_annotation"] = f"{obs.threat_severity} severity"  # type: ignore[index]
     for e in entries:
         if e["confidence"] is None:
             del e["confidence"]
@@ -118,13 +123,15 @@ def _context(obs: Observation) -> dict[str, Any] | None:
         ctx["plate_summary"] = ctx["ocr_summary"] = f"{obs.unreadable_plates} unreadable plate(s)"
     if "known_pet" in obs.cues:
         ctx["known_pets"] = obs.count("animal")
-    if not obs.cues - set(IDENTITY_CUES) and obs.pose is None:
+    if not obs.cues - set(IDENTITY_CUES) and obs.pose is None and not obs.flagged_suspicious \
+            and obs.threat_severity is None:
         ctx[BEHAVIOUR_UNKNOWN] = True
     return ctx or None
 
 
 def _truth(label_level: str, low: int, high: int, obs: Observation) -> GroundTruth:
-    """The human label as ground truth; its key points are the facts the case states, worded by the rubric."""
+    """The human label as ground truth; its key points are the facts the case states, worded by the rubric (whose
+    version it records: GroundTruth.rubric_version)."""
     risk_range = RiskRange(low=low, high=high)
     return GroundTruth.model_validate({
         "score": round(risk_range.midpoint), "risk_range": risk_range.model_dump(), "level": label_level,
@@ -142,8 +149,8 @@ def evaluation_rows(cases: pd.DataFrame) -> pd.DataFrame:
         truth = _truth(r["label_level"], int(r["label_min"]), int(r["label_max"]), obs)
         context = _context(obs)
         out.append({
-            "scenario_hash": hashlib.sha256(_canonical(["curated", r["source_file"], r[OBSERVATION_COLUMN],
-                                                        truth.model_dump(mode="json")]).encode()).hexdigest(),
+            "scenario_hash": hashlib.sha256(_canonical(["curated", r["source_file"], r[OBSERVATION_COLUMN], truth.model_dump(
+                mode="json", exclude={"rubric_version"})]).encode()).hexdigest(),  # the case, not the rubric judging it
             "scenario_type": r["label_category"], "enrichment_level": CURATED_ENRICHMENT, "case_id": r["case_id"],
             "camera_location": obs.zone, "time_of_day": obs.time_of_day, "day_type": obs.day_type,
             "detections": _canonical(_detections(obs)), "enrichment_context": None if context is None else _canonical(context),

@@ -23,12 +23,17 @@ scenarios_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(SCENARIOS_GROUP),
     description="Regenerate the sampler config, scenarios and embeddings, with their checks.",
 )
+# What prompt_evaluations reads besides the scenarios: cheap to rebuild (the edge cases are seeded from the
+# scenarios, the curated cases are read from their folder), so a fresh deployment's first night has them and labeled
+# cases added during the day are evaluated that night. The scenarios themselves (LLM text) come from scenarios_job.
+NIGHTLY_INPUTS = ("curated_cases", "enrichment_edge_cases")
 nightly_prompt_evaluation_job = dg.define_asset_job(
     NIGHTLY,
-    selection=dg.AssetSelection.assets("prompt_evaluations", "template_leaderboard", "prompt_experiments"),
-    description=f"Every model x template partition of prompt_evaluations in one run ({NIGHTLY_EVALUATION_SIZE} "
-    "scenarios, stratified, plus one edge case per family and the curated cases), then the leaderboard, the A/B "
-    "experiments and their checks.",
+    selection=dg.AssetSelection.assets(*NIGHTLY_INPUTS, "prompt_evaluations", "template_leaderboard", "prompt_experiments"),
+    description="Re-read the labeled cases (curated_cases) and rebuild the edge cases from the stored scenarios, then "
+    f"every model x template partition of prompt_evaluations in one run ({NIGHTLY_EVALUATION_SIZE} scenarios, "
+    "stratified, plus one edge case per family and the curated cases), then the leaderboard, the A/B experiments and "
+    "their checks. The scenarios are not regenerated (scenarios_job).",
     config={"ops": {"prompt_evaluations": {"config": {"evaluation_size": NIGHTLY_EVALUATION_SIZE}}}},
 )
 

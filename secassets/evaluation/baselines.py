@@ -2,8 +2,8 @@
 
 A regression is judged row by row against the pinned baseline on the same scenarios (exact McNemar
 on in range and on parse, Wilcoxon on deviation), so it keeps failing on every run until a person
-pins a new baseline. Runs that differ in model, evaluation set or settings are reported as not
-comparable, never judged.
+pins a new baseline. Runs that differ in model, evaluation set, settings or rubric version (a baseline
+from before rubric versions reads "unrecorded") are reported as not comparable, never judged.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pydantic import BaseModel, Field
 
 from secassets.core import names
 from secassets.core.names import is_valid_name
-from secassets.evaluation.leaderboard import ranked_rows, template_version
+from secassets.evaluation.leaderboard import ranked_rows, rubric_versions, template_version
 from secassets.evaluation.runner import COMPARABILITY_COLUMNS
 from secassets.evaluation.statistics import mcnemar_p, wilcoxon_p
 from secassets.storage.files import CorruptOutputError, read_parquet, write_text
 from secassets.storage.layout import partition_parts
 
 LEADERBOARD_FILE: Final = "leaderboard.json"
-PINNED_FILE: Final = "pinned.json"  # the evaluations pinned and their template versions
+PINNED_FILE: Final = "pinned.json"  # the evaluations pinned, their template versions and rubric versions
 EVALUATIONS_DIR: Final = "evaluations"
 _REPIN: Final = "pin the baseline again (promote_baseline job), or delete that baseline folder to judge nothing"
 
@@ -61,14 +61,17 @@ def pin_baseline(board_path: Path, evaluations_dir: Path, keys: list[str], dest:
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
     try:
-        versions = {k: template_version(read_parquet(_evaluation_file(evaluations_dir, k))) for k in keys}
+        frames = {k: read_parquet(_evaluation_file(evaluations_dir, k)) for k in keys}
+        versions = {k: template_version(df) for k, df in frames.items()}
+        rubrics = {k: rubric_versions(df) for k, df in frames.items()}
         (staging / EVALUATIONS_DIR).mkdir()
         shutil.copy2(board_path, staging / LEADERBOARD_FILE)
         for k in keys:
             target = _evaluation_file(staging / EVALUATIONS_DIR, k)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(_evaluation_file(evaluations_dir, k), target)
-        write_text(staging / PINNED_FILE, json.dumps({"evaluations": keys, "template_versions": versions}, sort_keys=True))
+        write_text(staging / PINNED_FILE, json.dumps({"evaluations": keys, "template_versions": versions,
+                                                      "rubric_versions": rubrics}, sort_keys=True))
         old = dest.with_name(f".{dest.name}.replaced")
         if dest.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -103,16 +106,17 @@ def _identity(df: pd.DataFrame) -> dict[str, str]:
     return {c: ", ".join(sorted({str(v) for v in df[c]})) if c in df else "unrecorded" for c in COMPARABILITY_COLUMNS}
 
 
-def pinned_versions(dest: Path) -> dict[str, str]:
-    """The template versions a baseline pinned, by "model|template" (empty for a baseline from before versions)."""
+def pinned_versions(dest: Path, field: str = "template_versions") -> dict[str, str]:
+    """The template versions a baseline pinned, by "model|template" (empty for a baseline from before versions);
+    field "rubric_versions": the rubric versions of the pinned rows instead."""
     path = dest / PINNED_FILE
     if not path.is_file():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        versions = data.get("template_versions", {})
+        versions = data.get(field, {})
         if not isinstance(versions, dict):
-            raise TypeError("template_versions is not an object")
+            raise TypeError(f"{field} is not an object")
     except (ValueError, TypeError, AttributeError, OSError) as exc:  # JSONDecodeError, UnicodeDecodeError: ValueErrors
         raise CorruptOutputError(f"{path} is not a readable pin record ({type(exc).__name__}: {exc}); {_REPIN}") from None
     return {str(k): str(v) for k, v in versions.items()}

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from secassets.core.content import CUE_ATTRIBUTE, detection_cues
-from secassets.core.vocabulary import ANIMAL_TYPES, VEHICLE_TYPES
 from secassets.risk.cues import CUE_RULES, IDENTITY_CUES
-from secassets.risk.observation import ObservationField
+from secassets.risk.observation import ObservationField, object_actor
 
 Row = Mapping[str, Any]
 
@@ -207,12 +206,12 @@ def _person_attribute(key: str) -> Callable[[Row], str | None]:
 
 
 def _vehicles(row: Row) -> str | None:
-    found = [d["object_type"] for d in row_detections(row) if d["object_type"] in VEHICLE_TYPES]
+    found = [d["object_type"] for d in row_detections(row) if object_actor(d["object_type"]) == "vehicle"]
     return ", ".join(found) if found else "no vehicles detected"
 
 
 def _pets(row: Row) -> str | None:
-    found = [d["object_type"] for d in row_detections(row) if d["object_type"] in ANIMAL_TYPES]
+    found = [d["object_type"] for d in row_detections(row) if object_actor(d["object_type"]) == "animal"]
     if not found:
         return "no animals detected"
     known = context_field(row, "known_pets")
@@ -242,7 +241,8 @@ INPUTS: dict[str, Input] = {
     "plates": Input("Licence plates", _plates, ("plates", "unreadable_plates")),
     "faces": Input("Faces", _faces, ("faces",)),
     "ocr": Input("OCR", _ocr, ("unreadable_plates",)),
-    "detection_attributes": Input("Per-detection attributes", _attributes, ("behaviour", "pose")),
+    "detection_attributes": Input("Per-detection attributes", _attributes,
+                                  ("behaviour", "pose", "flagged_suspicious", "threat_severity")),
     "reidentification": Input("Re-identification", _reid, ()),
     "scene": Input("Scene", _scene, ("lighting", "weather")),
     "weather": Input("Weather", _weather, ("weather",)),

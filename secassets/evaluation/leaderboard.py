@@ -33,6 +33,7 @@ CEILING_COLUMNS: Final = {
 BREAKDOWNS: Final = ("scenario_type", "enrichment_level")
 ALPHA: Final = 0.05
 CONSTANT_SHARE: Final = 0.9  # answers sharing one score (or level) above this share do not read the prompt
+UNRECORDED: Final = "unrecorded"  # what a column reads as in rows from before it was recorded
 DECISIVE_HALF_WIDTH: Final = 0.10  # a 95% interval wider than +/- this on in-range accuracy is a smoke-size run
 
 
@@ -159,13 +160,20 @@ def _scores(rows: pd.DataFrame, seed: int) -> dict[str, Any]:
 def template_version(df: pd.DataFrame) -> str:
     """The template file version the rows were answered with ("unrecorded" for rows from before versions)."""
     versions = sorted({str(v) for v in df["template_version"].dropna()}) if "template_version" in df else []
-    return ", ".join(versions) or "unrecorded"
+    return ", ".join(versions) or UNRECORDED
+
+
+def rubric_versions(*frames: pd.DataFrame) -> str:
+    """The rubric version(s) the rows' ground truth was judged under ("unrecorded" for rows from before versions)."""
+    versions = sorted({str(v) for df in frames if "rubric_version" in df for v in df["rubric_version"].dropna()})
+    return ", ".join(versions) or UNRECORDED
 
 
 def template_summary(df: pd.DataFrame, seed: int) -> dict[str, Any]:
     rows = ranked_rows(df)
     out = _scores(rows, seed)
     out["version"] = template_version(df)
+    out["rubric_version"] = rubric_versions(rows)
     # Per source (scenario, edge_case, curated): every figure with that source's own chance and ceiling, so a
     # template that only reads the generator's habits shows it on the cases a person labeled.
     out["by_source"] = {str(k): _scores(g, seed) for k, g in rows.groupby("source", sort=True)} if "source" in rows else {}
@@ -233,11 +241,14 @@ def settings_without_budget(label: str) -> str:
 
 
 def mixing_problems(evals: dict[str, pd.DataFrame]) -> list[str]:
-    """Why these partitions cannot be ranked together (different models, evaluation sets or settings)."""
+    """Why these partitions cannot be ranked together (different models, evaluation sets, settings or rubric versions;
+    a partition from before a column was recorded reads "unrecorded" there when another records it)."""
     problems = []
     for column in COMPARABILITY_COLUMNS:
+        if not any(column in df for df in evals.values()):
+            continue
         values = {t: sorted({(settings_without_budget(v) if column == "settings" else str(v)) for v in df[column]})
-                  for t, df in evals.items() if column in df}
+                  if column in df else [UNRECORDED] for t, df in evals.items()}
         distinct = {v for vs in values.values() for v in vs}
         if len(distinct) > 1:
             problems.append(f"{column} differs: " + "; ".join(f"{t}: {', '.join(v)}" for t, v in sorted(values.items())))
@@ -271,4 +282,5 @@ def build_leaderboard(evals: dict[str, pd.DataFrame], *, seed: int = 0) -> dict[
         "constant_answers": [t for t in ranking if templates[t]["answers"]["constant"]],
         "model_id": str(first["model_id"].iloc[0]) if "model_id" in first and len(first) else "",
         "evaluation_set": str(first["evaluation_set"].iloc[0]) if "evaluation_set" in first and len(first) else "",
+        "rubric_version": rubric_versions(*(ranked_rows(df) for df in evals.values())),
     }

@@ -3,7 +3,8 @@
 Evaluations are keyed "model|template" (the partition key). Within a model every template is ranked on
 the same scenarios (secassets.evaluation.leaderboard.build_leaderboard); within a template the models
 are ranked the same way, paired on the same scenarios, when they were evaluated on the same set with
-the same settings; otherwise that comparison is reported as not comparable, never computed.
+the same settings under the same rubric version; otherwise that comparison is reported as not comparable, never
+computed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from secassets.evaluation.leaderboard import build_leaderboard, mixing_problems, settings_without_budget, size_note
+from secassets.evaluation.leaderboard import (
+    UNRECORDED,
+    build_leaderboard,
+    mixing_problems,
+    ranked_rows,
+    rubric_versions,
+    settings_without_budget,
+    size_note,
+)
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -48,12 +57,16 @@ def _prompt_formats(df: pd.DataFrame) -> set[str]:
 
 
 def model_problems(frames: dict[str, pd.DataFrame]) -> list[str]:
-    """Why models cannot be compared on one template: another evaluation set or other settings (the prompt format
-    aside: each model may be prompted in its own chat format, which is the fair comparison)."""
+    """Why models cannot be compared on one template: another evaluation set, other settings (the prompt format
+    aside: each model may be prompted in its own chat format, which is the fair comparison) or another rubric version."""
     problems = []
     sets = {m: sorted(set(df["evaluation_set"].astype(str))) for m, df in frames.items()}
     if len({tuple(v) for v in sets.values()}) > 1:
         problems.append("evaluation_set differs: " + "; ".join(f"{m}: {', '.join(v)}" for m, v in sets.items()))
+    rubrics = {m: sorted(set(df["rubric_version"].astype(str))) if "rubric_version" in df else [UNRECORDED]
+               for m, df in frames.items()}
+    if len({tuple(v) for v in rubrics.values()}) > 1:
+        problems.append("rubric_version differs: " + "; ".join(f"{m}: {', '.join(v)}" for m, v in rubrics.items()))
     settings = {}
     for m, df in frames.items():
         values = set()
@@ -93,6 +106,7 @@ def build_board(evals: dict[str, pd.DataFrame], *, seed: int = 0) -> dict[str, A
         "prompt_formats": {f"{m}|{t}": sorted(_prompt_formats(df)) for m, ts in models.items() for t, df in ts.items()},
         "constant_answers": [f"{m}|{t}" for m, b in per_model.items() for t in b["constant_answers"]],
         "evaluation_set": first.get("evaluation_set", ""),
+        "rubric_version": rubric_versions(*(ranked_rows(df) for ts in models.values() for df in ts.values())),
         "size": size_note(max((s["rows"] for b in per_model.values() for s in b["templates"].values()), default=0)),
         "evaluated": [f"{m}|{t}" for m, b in per_model.items() for t in b["ranking"]],
     }

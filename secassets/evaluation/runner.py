@@ -45,10 +45,12 @@ EVALUATION_COLUMNS = (
     "parse_ok", "risk_score", "risk_level", "in_range", "deviation", "level_agreement", "alert_agreement",
     "key_point_recall", "ceiling_score", "ceiling_in_range", "ceiling_level_agreement", "ceiling_alert_agreement",
     "chance_score", "chance_in_range", "chance_level_agreement", "chance_alert_agreement", "latency_s", "prompt_tokens", "completion_tokens", "error", "model_id", "evaluation_set", "settings",
+    "rubric_version",
 )
-# Comparability: a row records the model that answered, the evaluation set it belongs to and the sampling
-# settings; rows that differ in any of them are never ranked or judged against each other.
-COMPARABILITY_COLUMNS = ("model_id", "evaluation_set", "settings")
+# Comparability: a row records the model that answered, the evaluation set it belongs to, the sampling
+# settings and the rubric version its ground truth was judged under (secassets.risk.version); rows that
+# differ in any of them are never ranked or judged against each other.
+COMPARABILITY_COLUMNS = ("model_id", "evaluation_set", "settings", "rubric_version")
 # ceiling_*: what a perfect reader of the template's inputs scores on the row; chance_*: what the scenario
 # population's best constant answer scores on it (secassets.evaluation.ceilings).
 # Whether an answer came from the cache is a fact about a run, not about the answer: it goes into
@@ -235,7 +237,8 @@ def evaluate_template(
             "source": record.get("source", "scenario"), "scenario_type": record["scenario_type"],
             "enrichment_level": record["enrichment_level"], "truth_low": truth.risk_range.low,
             "truth_high": truth.risk_range.high, "truth_level": truth.level, "truth_alert": truth.should_trigger_alert,
-            "prompt": prompts[i], "model": model or model_id, "model_id": model_id, **labels,
+            "prompt": prompts[i], "model": model or model_id, "model_id": model_id, "rubric_version": truth.rubric_version,
+            **labels,
         }
         if isinstance(outcome, str):
             if i not in render_errors:

@@ -22,13 +22,14 @@ from secassets.core.vocabulary import (
     TimeOfDay,
     Weather,
 )
+from secassets.risk.bands import RiskLevel
 from secassets.risk.cues import CUE_RULES, EXCLUSIVE_CUES, LOITER_SECONDS, PASSING_SECONDS, Cue
 
 # The observation's fields as a reader can be shown them; a template's inputs reveal a subset of these.
 ObservationField = Literal[
     "zone", "entry_point", "time_of_day", "day_type", "objects", "confidence", "dwell_seconds", "lighting",
     "weather", "behaviour", "faces", "plates", "pets", "baseline_expected_count", "cross_camera_matches",
-    "unreadable_plates", "violence_score", "pose", "image_quality",
+    "unreadable_plates", "violence_score", "pose", "image_quality", "flagged_suspicious", "threat_severity",
 ]
 OBSERVATION_FIELDS: Final[tuple[ObservationField, ...]] = get_args(ObservationField)
 # Shown by every template (and never hidden from a reader); the zone and time may still be unknown (None).
@@ -72,6 +73,10 @@ class Observation(BaseModel):
     violence_score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     pose: Pose | None = None
     image_quality: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    flagged_suspicious: bool | None = Field(
+        default=None, description="An upstream model or the labeler flagged a pose, action or clothing as suspicious.")
+    threat_severity: RiskLevel | None = Field(
+        default=None, description="The gravest severity among the case's threat annotations.")
 
     @field_validator("cues", mode="before")
     @classmethod
@@ -131,4 +136,4 @@ def object_actor(object_class: str) -> str:
     """person, vehicle or animal: the actor a detector class stands for."""
     if object_class == "person":
         return "person"
-    return "animal" if object_class in ANIMAL_TYPES else "vehicle"
+    return "animal" if object_class in ANIMAL_TYPES or object_class == "animal" else "vehicle"

@@ -39,11 +39,17 @@ def rubric_markdown() -> str:
         ["unreadable plate on an unknown vehicle", f"{r.UNREADABLE_PLATE_POINTS:+d}", "unreadable_plates"],
         ["pose", ", ".join(f"{k} {v:+d}" for k, v in r.POSE_POINTS.items()), "pose"],
         ["violence model above " + f"{r.VIOLENCE_FROM:g}", f"up to {r.VIOLENCE_POINTS:+d} at 1.0 (linear)", "violence_score"],
+        ["flagged suspicious (pose, action or clothing) with no aggravating cue named, no recognised resident",
+         f"{r.FLAG_POINTS:+d}; floor {r.FLAG_FLOOR}", "flagged_suspicious"],
+        ["an annotated threat of a severity",
+         "floor " + ", ".join(f"{lvl} {b}" for lvl, b in r.SEVERITY_FLOORS.items()) + " (the gravest annotation)",
+         "threat_severity"],
     ]
     cues = [[f"`{name}`", rule.meaning, f"{rule.points:+d}", "" if rule.floor is None else str(rule.floor),
              ", ".join(rule.actors), ", ".join(rule.channels)] for name, rule in CUE_RULES.items()]
     summary = (
-        f"Score = the sum of the terms below, raised to the floor of the gravest cue present unless a recognised "
+        f"Score = the sum of the terms below, raised to the highest floor (of the gravest cue, a suspicious flag or an "
+        f"annotated threat's severity) unless a recognised "
         f"resident (never for an attack) or, with no people in view, a household pet explains it, clipped to 0-100. "
         f"`known_plate` and `known_pet` lower the score only when no stranger is in view. Range = score ± "
         f"{r.HALF_WIDTH}, ± {r.WEAK_EVIDENCE_WIDTH} more when the mean detector confidence is under {r.LOW_CONFIDENCE:g} "

@@ -15,7 +15,15 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from secassets.risk.bands import ALERT_THRESHOLD, MAX_SCORE, MIN_SCORE, RiskLevel, RiskRange, level_for_score
+from secassets.risk.bands import (
+    ALERT_THRESHOLD,
+    LEVEL_LOWER_BOUNDS,
+    MAX_SCORE,
+    MIN_SCORE,
+    RiskLevel,
+    RiskRange,
+    level_for_score,
+)
 from secassets.risk.cues import CUE_RULES, CUES, LOITER_SECONDS, Cue
 from secassets.risk.observation import Observation, ObservationField
 
@@ -36,6 +44,10 @@ UNREADABLE_PLATE_POINTS: Final = 4
 POSE_POINTS: Final[dict[str, int]] = {"running": 2, "crouching": 4, "kneeling": 4, "crawling": 8}
 VIOLENCE_FROM: Final = 0.4  # violence-model scores above this add up to VIOLENCE_POINTS (at 1.0)
 VIOLENCE_POINTS: Final = 30
+FLAG_POINTS: Final = 10  # flagged suspicious upstream, when no aggravating behaviour is named (else that counts)
+FLAG_FLOOR: Final = LEVEL_LOWER_BOUNDS["medium"]  # someone who looked judged it suspicious: at least medium
+# An annotated threat of a severity: the score is at least that level's lower bound.
+SEVERITY_FLOORS: Final[dict[str, int]] = {lvl: b for lvl, b in LEVEL_LOWER_BOUNDS.items() if b > MIN_SCORE}
 HALF_WIDTH: Final = 5
 HOUSEHOLD_OBJECT_CUES: Final = frozenset({"known_plate", "known_pet"})  # mitigate only with no stranger in view
 LOW_CONFIDENCE: Final = 0.6  # mean detector confidence below this widens the range by WEAK_EVIDENCE_WIDTH
@@ -150,6 +162,13 @@ def _setting(obs: Observation, cues: frozenset[Cue]) -> list[tuple[Driver, str]]
                       "licence plate unreadable"))
     if obs.pose in POSE_POINTS:
         terms.append((Driver(factor="pose", points=POSE_POINTS[obs.pose], evidence=("pose",)), f"person {obs.pose}"))
+    if obs.threat_severity is not None:
+        terms.append((Driver(factor="threat_annotation", points=0, evidence=("threat_severity",)),
+                      f"a threat annotated as {obs.threat_severity} severity"))
+    named = any(CUE_RULES[c].aggravating for c in cues)
+    if obs.flagged_suspicious and not named and "known_resident" not in cues:
+        terms.append((Driver(factor="flagged_suspicious", points=FLAG_POINTS, evidence=("flagged_suspicious",)),
+                      "flagged as suspicious"))
     if obs.violence_score is not None and obs.violence_score > VIOLENCE_FROM:
         points = round(VIOLENCE_POINTS * (obs.violence_score - VIOLENCE_FROM) / (1 - VIOLENCE_FROM))
         terms.append((Driver(factor="violence", points=points, evidence=("violence_score",)),
@@ -183,6 +202,19 @@ def _half_width(obs: Observation) -> int:
     return width
 
 
+def _annotation_floors(obs: Observation, explained: bool) -> list[tuple[int, str, tuple[ObservationField, ...]]]:
+    """Floors from annotations: a suspicious flag (medium) and a threat's severity (its level), unless a recognised
+    resident or, with no people, a household pet explains them."""
+    if explained:
+        return []
+    floors: list[tuple[int, str, tuple[ObservationField, ...]]] = []
+    if obs.flagged_suspicious:
+        floors.append((FLAG_FLOOR, "flagged_suspicious", ("flagged_suspicious",)))
+    if obs.threat_severity in SEVERITY_FLOORS:
+        floors.append((SEVERITY_FLOORS[obs.threat_severity], "threat_severity", ("threat_severity",)))
+    return floors
+
+
 def assess(observation: Observation) -> RiskAssessment:
     """Score, range, level, alert, the terms that drove the score and the key points a good answer mentions."""
     cues = active_cues(observation)
@@ -192,12 +224,13 @@ def assess(observation: Observation) -> RiskAssessment:
     # A recognised resident explains what people do; a household pet explains only a scene without people.
     resident = "known_resident" in cues
     pet_only = "known_pet" in cues and not observation.count("person")
-    floors = [(CUE_RULES[c].floor, c) for c in cues if CUE_RULES[c].floor is not None
+    floors = [(CUE_RULES[c].floor, c, CUE_RULES[c].channels) for c in cues if CUE_RULES[c].floor is not None
               and not pet_only and not (resident and CUE_RULES[c].resident_waives_floor)]
+    floors += _annotation_floors(observation, resident or pet_only)
     if floors:
-        floor, cue = max(floors)
+        floor, cue, evidence = max(floors)
         if floor > total:  # type: ignore[operator]
-            drivers.append(Driver(factor=f"floor:{cue}", points=floor - total, evidence=CUE_RULES[cue].channels))  # type: ignore[operator]
+            drivers.append(Driver(factor=f"floor:{cue}", points=floor - total, evidence=evidence))  # type: ignore[operator]
             total = floor  # type: ignore[assignment]
     score = max(MIN_SCORE, min(MAX_SCORE, int(total)))
     width = _half_width(observation)

@@ -16,6 +16,7 @@ from secassets.core.content import observation_of
 from secassets.core.vocabulary import ANIMAL_TYPES, NIGHT_TIMES, VEHICLE_TYPES
 from secassets.risk.bands import SCENARIO_TYPE_BANDS, RiskRange
 from secassets.risk.rubric import RiskAssessment, assess
+from secassets.risk.version import RUBRIC_VERSION
 from secassets.scenarios.content import draw_detections, draw_enrichment, row_rng
 
 MAX_DRAWS: Final = 5_000
@@ -58,7 +59,8 @@ def expected_enrichment_models(sampled: dict[str, str], detections: list[dict[st
 
 
 def truth_of(assessment: RiskAssessment, models: list[str]) -> dict[str, Any]:
-    """The ground_truth of a row, JSON-ready (lists, not tuples, so it equals itself after a JSON round trip)."""
+    """The ground_truth of a row, JSON-ready (lists, not tuples, so it equals itself after a JSON round trip), with the
+    rubric version that judged it."""
     return {
         "score": assessment.score,
         "risk_range": assessment.risk_range.model_dump(mode="json"),
@@ -67,6 +69,7 @@ def truth_of(assessment: RiskAssessment, models: list[str]) -> dict[str, Any]:
         "drivers": [d.model_dump(mode="json") for d in assessment.drivers],
         "reasoning_key_points": [p.model_dump(mode="json") for p in assessment.key_points],
         "expected_enrichment_models": list(models),
+        "rubric_version": RUBRIC_VERSION,
     }
 
 

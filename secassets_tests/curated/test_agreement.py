@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secassets.curated.agreement import agreement, agreement_markdown, rubric_columns
+from secassets.curated.agreement import agreement, agreement_markdown, rubric_columns, source_of
 from secassets.curated.labels import CuratedCase, RiskLabel, label_category_of
 from secassets.evaluation.statistics import wilson_interval
 from secassets.risk import Observation, ObservedObject, assess
@@ -16,9 +16,11 @@ BURGLAR = Observation(zone="side_gate", time_of_day="late_night", objects=[PERSO
 LOITERER = Observation(zone="side_gate", time_of_day="night", objects=[PERSON], cues={"loitering"})  # medium, 50
 
 
-def case(case_id: str, obs: Observation | None, low: int, high: int, level: str, category: str = "normal") -> CuratedCase:
+def case(case_id: str, obs: Observation | None, low: int, high: int, level: str, category: str = "normal",
+         source: str = "") -> CuratedCase:
     valid = obs is not None
-    return CuratedCase(case_id=case_id, category=category, label_category=label_category_of(category), source_file=f"{case_id}.json",
+    return CuratedCase(case_id=case_id, category=category, label_category=label_category_of(category),
+                       source_file=source or f"{case_id}.json",
                        valid=valid, reason="" if valid else "broken", label=RiskLabel(min_score=low, max_score=high,
                                                                                       level=level), observation=obs)
 
@@ -60,16 +62,64 @@ def test_agreement_numbers_on_a_hand_made_set():
     assert top.cues == ["delivering"] and "delivering -18" in top.drivers
     assert agreement(CASES).largest_disagreements[-1].case_id == "loiterer_called_high"
     assert result.by_category == {
-        "normal": {"valid": 1, "level_agreement": 1.0, "band_overlap": 1.0},
-        "suspicious": {"valid": 2, "level_agreement": 0.0, "band_overlap": 0.5},
-        "threat": {"valid": 2, "level_agreement": 0.5, "band_overlap": 0.5},
+        "normal": {"valid": 1, "level_agreement": 1.0, "within_one_level": 1.0, "band_overlap": 1.0},
+        "suspicious": {"valid": 2, "level_agreement": 0.0, "within_one_level": 1.0, "band_overlap": 0.5},
+        "threat": {"valid": 2, "level_agreement": 0.5, "within_one_level": 1.0, "band_overlap": 0.5},
     }
+    assert result.within_one_level == 1.0  # every miss is one level off
+
+
+def test_the_source_of_a_case_is_its_group_folder_its_table_file_or_the_root():
+    assert source_of("external/normal/x/expected_labels.json") == "external"
+    assert source_of("partner_b/threats/y/expected_labels.json") == "partner_b"
+    assert source_of("normal/x/expected_labels.json") == "root"
+    assert source_of("Threats/x/expected_labels.json") == "root"  # category folders are matched in any case
+    assert source_of("normal/expected_labels.json") == "root"  # a stray labels file in a category folder
+    assert source_of("cases.jsonl:3") == "cases.jsonl"
+    assert source_of("labels.parquet:12") == "labels.parquet"
+    assert source_of("x.json") == "root"
+
+
+SOURCED = [
+    case("agree_low", COURIER, 0, 25, "low", source="normal/agree_low/expected_labels.json"),
+    case("courier_called_high", COURIER, 61, 85, "high", "external/suspicious",  # low vs high: two levels off
+         source="external/suspicious/courier_called_high/expected_labels.json"),
+    case("burglar_called_high", BURGLAR, 61, 85, "high", "external/threats",  # critical vs high: one off, no overlap
+         source="external/threats/burglar_called_high/expected_labels.json"),
+    case("loiterer_called_high", LOITERER, 55, 80, "high", "suspicious", source="cases.jsonl:3"),  # one off, overlap
+    case("agree_critical", BURGLAR, 80, 100, "critical", "threats", source="cases.jsonl:4"),
+    case("broken", None, 0, 25, "low", "external/normal", source="external/normal/broken/expected_labels.json"),
+]
+
+
+def test_within_one_level_and_every_figure_per_source_and_category():
+    result = agreement(SOURCED)
+    assert (result.cases, result.valid) == (6, 5)
+    assert result.level_agreement == pytest.approx(2 / 5)
+    assert result.within_one_level == pytest.approx(4 / 5) and result.within_one_level_ci == wilson_interval(4, 5)
+    assert result.band_overlap == pytest.approx(3 / 5)
+    assert result.by_source == {
+        "cases.jsonl": {"valid": 2, "level_agreement": 0.5, "within_one_level": 1.0, "band_overlap": 1.0},
+        "external": {"valid": 2, "level_agreement": 0.0, "within_one_level": 0.5, "band_overlap": 0.0},
+        "root": {"valid": 1, "level_agreement": 1.0, "within_one_level": 1.0, "band_overlap": 1.0},
+    }  # the broken external case is found, not judged
+    assert result.by_category == {
+        "normal": {"valid": 1, "level_agreement": 1.0, "within_one_level": 1.0, "band_overlap": 1.0},
+        "suspicious": {"valid": 2, "level_agreement": 0.0, "within_one_level": 0.5, "band_overlap": 0.5},
+        "threat": {"valid": 2, "level_agreement": 0.5, "within_one_level": 1.0, "band_overlap": 0.5},
+    }
+    md = agreement_markdown(result)
+    assert "- within one level (rubric level at most one level off): 80% (95% CI 38%-96%)" in md
+    assert "| source | valid | level agreement | within one level | band overlap |" in md
+    assert "| external | 2 | 0% | 50% | 0% |" in md and "| cases.jsonl | 2 | 50% | 100% | 100% |" in md
+    assert "| suspicious | 2 | 0% | 50% | 50% |" in md
 
 
 def test_no_valid_cases():
     result = agreement([CASES[-1]])
     assert (result.valid, result.level_agreement, result.band_overlap) == (0, None, None)
     assert result.level_agreement_ci == (0.0, 1.0) and result.largest_disagreements == []
+    assert (result.within_one_level, result.within_one_level_ci, result.by_source) == (None, (0.0, 1.0), {})
     assert "n/a" in agreement_markdown(result)
 
 

@@ -69,6 +69,21 @@ def test_truth_is_the_human_label_and_the_row_reads_its_observation(tmp_path):
     assert "forcing" not in builtin_templates()["basic"].user_prompt(row)
 
 
+def test_a_curated_truth_records_the_rubric_version_and_its_hash_does_not_depend_on_it(tmp_path, monkeypatch):
+    from secassets.curated import rows
+    from secassets.risk.version import RUBRIC_VERSION
+
+    write_case(tmp_path, "normal", "good", labels=SCENE_AND_DETECTIONS)
+    frame = _frame(tmp_path)
+    [row] = evaluation_rows(frame).to_dict("records")
+    assert json.loads(row["ground_truth"])["rubric_version"] == RUBRIC_VERSION
+    truth = rows._truth
+    monkeypatch.setattr(rows, "_truth", lambda *a: truth(*a).model_copy(update={"rubric_version": "0123456789ab"}))
+    [again] = evaluation_rows(frame).to_dict("records")
+    assert json.loads(again["ground_truth"])["rubric_version"] == "0123456789ab"
+    assert again["scenario_hash"] == row["scenario_hash"]  # the case is the same case under another rubric
+
+
 def test_the_output_reads_back_as_the_same_cases(tmp_path):
     write_case(tmp_path, "normal", "good", labels=SCENE_AND_DETECTIONS)
     write_case(tmp_path, "normal", "bad", labels='{"risk": ')

@@ -34,8 +34,13 @@ def labels(**blocks) -> ExpectedLabels:
     ("scene.time_of_day", "midnight", "late_night"), ("scene.time_of_day", "varies", None),
     ("detections.class", "motorbike", "motorcycle"), ("detections.class", "bicycle", "bicycle"),
     ("detections.class", "knife", "carrying_weapon"), ("detections.class", "baseball bat", "carrying_weapon"),
-    ("detections.class", "crowbar", "carrying_tool"), ("detections.class", "backpack", None),
-    ("detections.class", "umbrella", None), ("detections.class", "horse", None), ("detections.class", "scissors", None),
+    ("detections.class", "crowbar", "carrying_tool"), ("detections.class", "backpack", table.CARRIED_ITEM),
+    ("detections.class", "umbrella", table.CARRIED_ITEM), ("detections.class", "horse", "animal"),
+    ("detections.class", "scissors", None), ("detections.class", "parcel", table.PARCEL),
+    ("detections.class", "lorry", "truck"), ("detections.class", "pedestrian", "person"),
+    ("detections.class", "van", "vehicle"), ("action.action", "stealing", table.TAKING_OBJECT),
+    ("clothing.items", "balaclava", "face_concealed"), ("clothing.items", "gloves", None),
+    ("threats.type", "intrusion", "forcing_entry"), ("threats.type", "trespass", None),
     ("action.action", "walking", "walking"), ("action.action", "crouching", "crouching"),
     ("action.action", "loitering", "loitering"), ("action.action", "delivery", "delivering"),
     ("action.action", "package_theft", "taking_package"), ("action.action", "forced_entry", "forcing_entry"),
@@ -71,8 +76,10 @@ def test_not_available_values_say_why(field, value, note):
 def test_every_target_is_in_our_vocabulary():
     targets = {
         "LOCATIONS": (table.LOCATIONS, set(CAMERA_LOCATION)), "TIMES": (table.TIMES, set(TIME_OF_DAY)),
-        "CLASSES": (table.CLASSES, set(OBJECT_TYPES) | set(CUES)), "ACTIONS": (table.ACTIONS, set(POSES) | set(CUES)),
+        "CLASSES": (table.CLASSES, set(OBJECT_TYPES) | set(CUES) | {table.PARCEL, table.CARRIED_ITEM}),
+        "ACTIONS": (table.ACTIONS, set(POSES) | set(CUES) | {table.TAKING_OBJECT, table.LEAVING_OBJECT}),
         "WEATHER": (table.WEATHER, set(WEATHER)), "LIGHTING": (table.LIGHTING, set(LIGHTING)),
+        "CLOTHING": (table.CLOTHING, set(CUES)), "THREATS": (table.THREATS, set(CUES) | {table.TAKING_OBJECT}),
     }
     for name, (mapping, allowed) in targets.items():
         assert {v for v in mapping.values() if v is not None} <= allowed, name
@@ -108,8 +115,8 @@ def test_full_labels_map_to_the_observation():
         "side_gate", "evening", "fog", "dusk", "weekend")
     assert [(o.object_class, o.count, o.confidence) for o in obs.objects] == [("person", 2, 0.7), ("car", 1, None)]
     assert obs.cues == {"carrying_weapon", "face_concealed", "climbing"}
-    assert (obs.pose, obs.unreadable_plates, obs.violence_score) == ("kneeling", 1, 0.5)
-    assert notes == ["detections.class 'backpack' is not an actor we model"]
+    assert (obs.pose, obs.unreadable_plates, obs.violence_score, obs.flagged_suspicious) == ("kneeling", 1, 0.5, True)
+    assert notes == ["detections.class 'backpack': a carried item, no evidence by itself"]
 
 
 def test_only_scene_and_detections_is_enough():
@@ -140,7 +147,8 @@ def test_unknown_class_beside_a_person_is_a_note():
 def test_face_not_visible_is_not_concealment():
     obs, notes = observation_of_labels(labels(face={"detected": True, "visible": False}))
     assert "face_concealed" not in obs.cues
-    assert "face.visible false is not concealment: face concealment not available" in notes
+    assert "face.visible false: the person cannot be recognised (no resident); not concealment" in notes
+    assert "known_resident" not in obs.cues
 
 
 @pytest.mark.parametrize(("face", "cue"), [({"concealed": True}, "face_concealed"), ({"masked": True}, "face_concealed"),
@@ -165,23 +173,59 @@ def test_action_pose_and_labeled_pose_disagree():
     assert notes == ["action 'walking' and pose.pose 'crawling' differ: pose.pose kept"]
 
 
-def test_is_suspicious_is_never_read():
-    plain = observation_of_labels(labels(action={"action": "standing"}))
+def test_a_suspicious_flag_is_evidence_and_false_or_missing_is_no_flag():
+    plain = observation_of_labels(labels(action={"action": "standing"}))[0]
     flagged = observation_of_labels(labels(action={"action": "standing", "is_suspicious": True},
-                                           pose={"is_suspicious": True}))
-    assert plain == flagged
+                                           pose={"is_suspicious": False}))[0]
+    cleared = observation_of_labels(labels(clothing={"items": ["balaclava"], "is_suspicious": False}))
+    assert plain.flagged_suspicious is None and flagged.flagged_suspicious is True
+    assert cleared[0].flagged_suspicious is False and "face_concealed" not in cleared[0].cues
+    assert "clothing 'balaclava' is marked not suspicious: not read as concealment" in cleared[1]
 
 
 @pytest.mark.parametrize(("blocks", "message"), [
     ({"detections": []}, r"no detection maps to a person, vehicle or animal \(detections: none\)"),
     ({"detections": [{"class": "knife"}, {"class": "backpack"}]}, r"detections: 'knife', 'backpack'"),
-    ({"detections": [{"class": "car"}], "face": {"masked": True}}, r"cue 'face_concealed' needs a person"),
-    ({"face": {"masked": True, "known": True}}, r"cues 'known_resident' and 'face_concealed' cannot both hold"),
-    ({"detections": [{"class": "dog"}], "action": {"action": "loitering"}}, r"cue 'loitering' needs a person"),
 ])
 def test_labels_the_rubric_cannot_read_raise(blocks, message):
     with pytest.raises(ValueError, match=message):
         observation_of_labels(labels(**blocks))
+
+
+@pytest.mark.parametrize(("blocks", "dropped", "note"), [
+    ({"detections": [{"class": "car"}], "face": {"masked": True}}, "face_concealed",
+     "cue face_concealed needs person in view: not used"),
+    ({"face": {"masked": True, "known": True}}, "face_concealed",
+     "known_resident and face_concealed cannot both hold: face_concealed not used"),
+    ({"detections": [{"class": "dog"}], "action": {"action": "loitering"}}, "loitering",
+     "cue loitering needs person in view: not used"),
+])
+def test_a_cue_the_rubric_cannot_hold_with_the_rest_is_left_out_with_a_note(blocks, dropped, note):
+    obs, notes = observation_of_labels(labels(**blocks))
+    assert dropped not in obs.cues and note in notes
+
+
+@pytest.mark.parametrize(("count", "read"), [(3, 3), ("3", 3), ("2-3", 2), ("4+", 4), ("several", 2), ("two", 2),
+                                             (2.0, 2), ("1 to 2", 1)])
+def test_counts_are_read_by_the_stated_rule(count, read):
+    obs, _ = observation_of_labels(labels(detections=[{"class": "person", "count": count}]))
+    assert obs.objects[0].count == read
+
+
+def test_threats_give_their_cue_and_the_gravest_severity_and_parcels_give_taking_verbs_their_cue():
+    obs, _ = observation_of_labels(labels(
+        detections=[PERSON, {"class": "parcel"}], action={"action": "grabbing"},
+        threats=[{"type": "trespass", "severity": "medium"}, {"type": "intrusion", "severity": "High"}]))
+    assert obs.cues == {"taking_package", "forcing_entry"} and obs.threat_severity == "high"
+    obs, notes = observation_of_labels(labels(action={"action": "grabbing"}, threat={"type": "vandalism"}))
+    assert obs.cues == {"damaging_property"} and obs.threat_severity is None
+    assert "'action.action grabbing' with no parcel among the detections: no cue" in notes
+
+
+def test_violence_detected_without_a_score_and_unread_keys():
+    obs, notes = observation_of_labels(labels(violence={"detected": True}, caption="a man", depth={"distance_m": 3}))
+    assert obs.violence_score == table.VIOLENCE_DETECTED_SCORE
+    assert notes[-2:] == ["caption: not used by the rubric", "depth: not used by the rubric"]
 
 
 def test_day_type_outside_ours_is_noted():

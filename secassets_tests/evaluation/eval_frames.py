@@ -6,12 +6,13 @@ import pandas as pd
 
 from secassets.evaluation.runner import EVALUATION_COLUMNS
 from secassets.risk.bands import level_for_score
+from secassets.risk.version import RUBRIC_VERSION
 
 
 def eval_frame(template: str, in_range: list[bool], *, scores: list[int | None] | None = None, parse: list[bool] | None = None,
                truth: tuple[int, int] = (40, 50), repeat: int = 0, model: str = "m", evaluation_set: str = "s",
                settings: str = '{"n_predict":400,"repeats":1,"seed":42,"temperature":0.0,"thinking":false}',
-               ceiling: bool = True) -> pd.DataFrame:
+               ceiling: bool = True, rubric_version: str = RUBRIC_VERSION) -> pd.DataFrame:
     n = len(in_range)
     parse = parse if parse is not None else [True] * n
     scores = scores if scores is not None else [45 if ok else 90 for ok in in_range]
@@ -30,5 +31,6 @@ def eval_frame(template: str, in_range: list[bool], *, scores: list[int | None] 
             "chance_in_range": True, "chance_level_agreement": True, "chance_alert_agreement": True, "latency_s": 1.0,
             "prompt_tokens": 100, "completion_tokens": 50, "error": None if parse[i] else "transport error: boom",
             "model_id": model, "evaluation_set": evaluation_set, "settings": settings,
+            "rubric_version": rubric_version,
         })
     return pd.DataFrame(rows, columns=list(EVALUATION_COLUMNS))

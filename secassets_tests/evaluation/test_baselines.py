@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from secassets.core.errors import InvalidNameError
@@ -9,6 +11,7 @@ from secassets.evaluation.baselines import (
     pin_baseline,
     pinned_versions,
 )
+from secassets.risk.version import RUBRIC_VERSION
 from secassets_tests.evaluation.eval_frames import eval_frame
 
 T = RegressionThresholds()
@@ -82,3 +85,24 @@ def test_the_baseline_pins_template_versions_and_an_edited_template_is_judged_an
     assert (v["version_before"], v["version_after"]) == ("aaaaaaaaaaaa", "bbbbbbbbbbbb")
     same = compare_template(before, before, T)
     assert "edited" not in same["detail"] and pinned_versions(tmp_path / "nothing") == {}
+
+
+def test_a_baseline_under_another_rubric_version_or_before_versions_is_not_comparable(tmp_path):
+    after = eval_frame("basic", [True] * 10 + [False] * 8)  # a planted regression, under today's rubric
+    assert set(after["rubric_version"]) == {RUBRIC_VERSION}
+    assert compare_template(eval_frame("basic", [True] * 18), after, T)["verdict"] == "regression"
+    older = compare_template(eval_frame("basic", [True] * 18, rubric_version="0123456789ab"), after, T)
+    assert older["verdict"] == "not comparable" and older["severity"] is None
+    assert older["detail"] == f"rubric_version: 0123456789ab -> {RUBRIC_VERSION}"
+    unversioned = compare_template(eval_frame("basic", [True] * 18).drop(columns=["rubric_version"]), after, T)
+    assert unversioned["verdict"] == "not comparable" and unversioned["severity"] is None
+    assert unversioned["detail"] == f"rubric_version: unrecorded -> {RUBRIC_VERSION}"
+    # the pin records the rubric version of each pinned evaluation
+    evals = tmp_path / "prompt_evaluations"
+    (evals / "m").mkdir(parents=True)
+    after.to_parquet(evals / "m" / "basic.parquet")
+    board = tmp_path / "template_leaderboard.json"
+    board.write_text('{"evaluated": ["m|basic"]}')
+    dest = pin_baseline(board, evals, ["m|basic"], tmp_path / "baselines" / "default")
+    assert json.loads((dest / "pinned.json").read_text())["rubric_versions"] == {"m|basic": RUBRIC_VERSION}
+    assert pinned_versions(dest, "rubric_versions") == {"m|basic": RUBRIC_VERSION}

@@ -14,6 +14,7 @@ from secassets.evaluation.leaderboard import (
 from secassets.evaluation.model_board import build_board
 from secassets.evaluation.report import source_table
 from secassets.evaluation.statistics import holm, wilson_interval
+from secassets.risk.version import RUBRIC_VERSION
 from secassets_tests.evaluation.eval_frames import eval_frame
 
 
@@ -100,6 +101,21 @@ def test_partitions_from_other_models_or_sets_are_not_mixed():
     budget = {"basic": eval_frame("basic", [True]), "vision": eval_frame("vision", [True], settings=(
         '{"n_predict":900,"repeats":1,"seed":42,"temperature":0.0,"thinking":false}'))}
     assert mixing_problems(budget) == []  # each template's answer budget differs by design
+
+
+def test_rows_judged_under_another_rubric_version_are_neither_ranked_together_nor_compared():
+    old = eval_frame("vision", [True], rubric_version="0123456789ab")
+    [problem] = mixing_problems({"basic": eval_frame("basic", [True]), "vision": old})
+    assert problem == f"rubric_version differs: basic: {RUBRIC_VERSION}; vision: 0123456789ab"
+    [unrecorded] = mixing_problems({"basic": eval_frame("basic", [True]), "vision": old.drop(columns=["rubric_version"])})
+    assert unrecorded == f"rubric_version differs: basic: {RUBRIC_VERSION}; vision: unrecorded"
+    board = build_board({"m|basic": eval_frame("basic", [True] * 4),
+                         "n|basic": eval_frame("basic", [False] * 4, model="n", rubric_version="0123456789ab")})
+    assert board["by_template"]["basic"]["not_comparable"] == [
+        f"rubric_version differs: m: {RUBRIC_VERSION}; n: 0123456789ab"]
+    assert board["rubric_version"] == ", ".join(sorted([RUBRIC_VERSION, "0123456789ab"]))
+    assert board["by_model"]["m"]["rubric_version"] == RUBRIC_VERSION
+    assert board["by_model"]["m"]["templates"]["basic"]["rubric_version"] == RUBRIC_VERSION
 
 
 def test_size_note():

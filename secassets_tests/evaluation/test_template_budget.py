@@ -207,3 +207,6 @@ def test_a_row_whose_prompt_does_not_render_is_a_failure_row_never_sent(tmp_path
                                      model_id="m", settings=EvaluationSettings())
     assert stats.cache_hits == (~failing).sum() and stats.server_calls == 0 and stats.render_errors == failing.sum()
     pd.testing.assert_frame_equal(df, again)
+    from secassets.risk.version import RUBRIC_VERSION
+
+    assert set(df["rubric_version"]) == {RUBRIC_VERSION}  # every row, failures too: the version its truth was judged under

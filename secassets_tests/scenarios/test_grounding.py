@@ -20,6 +20,16 @@ def _combos(limit: int, seed: int = 7) -> list[dict[str, str]]:
     return combos[:limit]
 
 
+def test_every_ground_truth_records_the_rubric_version_that_judged_it():
+    from secassets.risk.version import RUBRIC_VERSION
+
+    g = ground(_combos(1)[0], row_rng(42, 1))
+    assert g.ground_truth["rubric_version"] == RUBRIC_VERSION
+    assert GroundTruth.model_validate(g.ground_truth).rubric_version == RUBRIC_VERSION
+    stored = {k: v for k, v in g.ground_truth.items() if k != "rubric_version"}  # a truth stored before versions
+    assert GroundTruth.model_validate(stored).rubric_version == RUBRIC_VERSION
+
+
 @pytest.mark.parametrize("sampled", _combos(400), ids=lambda s: "-".join(s.values()))
 def test_truth_is_the_rubric_on_coherent_content_inside_the_band(sampled):
     g = ground(sampled, row_rng(42, 1))

@@ -19,7 +19,15 @@ from pydantic import Field
 from secassets.core.errors import UnsafePathError
 from secassets.core.vocabulary import CURATED_DIR_NAME, CURATED_EXAMPLES_DIR
 from secassets.curated.loader import CuratedSourceError, load_cases
+from secassets.curated.open_vocabulary import (
+    MAPPING_FILE,
+    MATCH_THRESHOLD,
+    MappingFileError,
+    VocabularyMatcher,
+    load_pins,
+)
 from secassets.curated.rows import cases_frame
+from secassets.defs.resources.embedding_model import EmbeddingModel
 from secassets.defs.resources.local_files import LocalFiles
 from secassets.defs.run_config import CheckedConfig
 from secassets.storage.bounded_read import resolved_inside
@@ -41,6 +49,12 @@ class CuratedCaseParams(CheckedConfig):
     max_invalid_share: float = Field(
         default=0.10, ge=0.0, le=1.0, allow_inf_nan=False,
         description="Share of cases, 0-1, that may be invalid before the curated_cases_valid check fails (ERROR).",
+    )
+    match_threshold: float = Field(
+        default=MATCH_THRESHOLD, ge=0.3, le=1.0, allow_inf_nan=False,
+        description=f"Cosine, 0.3-1, at or above which a label the exact tables miss is read as its nearest candidate "
+        f"under the embedding model (published default {MATCH_THRESHOLD}); below it the label matches nothing and is "
+        "listed in vocabulary_report.",
     )
     min_level_agreement: float = Field(
         default=0.60, ge=0.0, le=1.0, allow_inf_nan=False,
@@ -80,16 +94,29 @@ def curated_root(config: CuratedCaseParams, files: LocalFiles) -> tuple[Path, st
     description="Labeled cases from the team's own folders (and optional JSONL/parquet table): one row per case found "
     "with case_id, category, source_file, valid and reason, the human label (label_level, label_min, label_max), the "
     "rubric's assessment (rubric_level, rubric_low, rubric_high, rubric_drivers) and the mapped observation (JSON). "
-    "Values with no honest mapping become 'not available' (listed per case), never guesses.",
+    "Labels the exact vocabulary tables miss are read by the embedding model (nearest candidate at or above "
+    "match_threshold) or pinned in <root>/vocabulary.yaml; every such reading and every label matching nothing is in "
+    "vocabulary_report. Values with no honest reading become 'not available' (listed per case), never guesses.",
     kinds={"parquet", "pandas"},
 )
-def curated_cases(context: dg.AssetExecutionContext, config: CuratedCaseParams, local_files: LocalFiles) -> pd.DataFrame:
+def curated_cases(context: dg.AssetExecutionContext, config: CuratedCaseParams, local_files: LocalFiles,
+                  embedding_model: EmbeddingModel) -> pd.DataFrame:
     root, why = curated_root(config, local_files)
     table = inside_data("table", config.table, local_files) if config.table else None
     try:
-        cases = load_cases(root, table)
+        matcher = VocabularyMatcher(embed=embedding_model.embedder().embed, pins=load_pins(root),
+                                    threshold=config.match_threshold)
+        cases = load_cases(root, table, matcher)
+    except MappingFileError as exc:
+        raise dg.Failure(description=f"{exc}. Fix the file (fields and values: the README's vocabulary section); "
+                         "nothing was read.", allow_retries=False) from None
     except CuratedSourceError as exc:
         raise dg.Failure(description=str(exc)) from None
+    report = matcher.report()
+    misses = [r for r in report if r["how"] == "none"]
+    if misses:
+        context.log.warning(f"{len(misses)} label(s) match nothing in the vocabulary (see vocabulary_report); pin them "
+                            f"in {root / MAPPING_FILE}")
     df = cases_frame(cases)
     invalid = df[~df["valid"]]
     context.log.info(f"curated_cases: {len(df)} cases from {root} ({why}), {len(invalid)} invalid")
@@ -104,6 +131,12 @@ def curated_cases(context: dg.AssetExecutionContext, config: CuratedCaseParams, 
             per_category.astype(str).to_dict("records"), ["label_category", "valid", "cases"])),
         "invalid": dg.MetadataValue.md(markdown_table(invalid.to_dict("records"), ["source_file", "reason"])
                                        if len(invalid) else "none"),
+        "match_threshold": config.match_threshold, "embedding_model": embedding_model.provider,
+        "labels_read_by_embedding": sum(r["how"] == "embedding" for r in report),
+        "labels_matching_nothing": len(misses),
+        "vocabulary_report": dg.MetadataValue.md(markdown_table(report, [
+            "field", "label", "cases", "read_as", "how", "similarity", "nearest"]) if report else
+            "every label is in the exact tables"),
         "preview": dg.MetadataValue.md(markdown_table(df.head(PREVIEW_ROWS).to_dict("records"), [
             "case_id", "label_category", "label_level", "label_min", "label_max", "rubric_level", "rubric_low",
             "rubric_high", "not_available"])),

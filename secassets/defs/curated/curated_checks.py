@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from secassets.curated.agreement import agreement, agreement_markdown
+from secassets.curated.agreement import GROUP_COLUMNS, agreement, agreement_markdown, group_rows
 from secassets.curated.rows import cases_of_frame
 from secassets.storage.markdown import markdown_table
 
@@ -44,8 +44,9 @@ def curated_cases_valid(context: dg.AssetCheckExecutionContext, curated_cases: p
 
 @dg.asset_check(
     asset="curated_cases",
-    description="The rubric's assessment of each valid curated case against its human label: level agreement (Wilson "
-    "95% interval), band overlap, a label x rubric confusion matrix and the largest disagreements with the cues that "
+    description="The rubric's assessment of each valid curated case against its human label: level agreement and "
+    "agreement within one level (Wilson 95% intervals), band overlap, each per label category and per source (group "
+    "folder, table file or root), a label x rubric confusion matrix and the largest disagreements with the cues that "
     "drove the rubric. WARN below min_level_agreement (asset config, default 0.60).",
 )
 def rubric_agreement(context: dg.AssetCheckExecutionContext, curated_cases: pd.DataFrame) -> dg.AssetCheckResult:
@@ -57,7 +58,13 @@ def rubric_agreement(context: dg.AssetCheckExecutionContext, curated_cases: pd.D
         "level_agreement": rate if rate is None else round(rate, 4),
         "level_agreement_ci_low": round(result.level_agreement_ci[0], 4),
         "level_agreement_ci_high": round(result.level_agreement_ci[1], 4),
+        "within_one_level": result.within_one_level if result.within_one_level is None else round(result.within_one_level, 4),
+        "within_one_level_ci_low": round(result.within_one_level_ci[0], 4),
+        "within_one_level_ci_high": round(result.within_one_level_ci[1], 4),
         "band_overlap": result.band_overlap if result.band_overlap is None else round(result.band_overlap, 4),
+        "by_source": dg.MetadataValue.md(markdown_table(group_rows(result.by_source, "source"), ["source", *GROUP_COLUMNS])),
+        "by_category": dg.MetadataValue.md(markdown_table(group_rows(result.by_category, "category"),
+                                                          ["category", *GROUP_COLUMNS])),
         "report": dg.MetadataValue.md(agreement_markdown(result)),
     }
     return dg.AssetCheckResult(

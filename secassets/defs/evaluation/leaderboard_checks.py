@@ -11,7 +11,8 @@ from secassets.storage.markdown import markdown_table
 
 def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
     """ERROR for a significant regression against the pinned baseline, WARN for a non-significant drop of a few
-    rows; a template that is not comparable (model, evaluation set or settings differ) is reported, never judged."""
+    rows; a template that is not comparable (model, evaluation set, settings or rubric version differ) is reported,
+    never judged."""
     baseline = board.get("baseline") or {}
     if baseline.get("damaged"):  # a pin that cannot be read judges nothing: that is a failure, not a pass
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata={
@@ -42,7 +43,8 @@ def regression_result(board: dict[str, Any]) -> dg.AssetCheckResult:
     description="Compares every model x template row by row with the pinned baseline (data/baselines/<baseline>/) on the same "
     "scenarios: ERROR when in-range or parse successes fall significantly (exact McNemar) or deviation rises "
     "(Wilcoxon); WARN for a non-significant net loss of warn_rows or more. Keeps failing until a new baseline is "
-    "pinned (promote_baseline job). Runs on another model, evaluation set or settings are 'not comparable', not judged.",
+    "pinned (promote_baseline job). Runs on another model, evaluation set, settings or rubric version are 'not "
+    "comparable', not judged.",
 )
 def template_regression(template_leaderboard: dict[str, Any]) -> dg.AssetCheckResult:
     return regression_result(template_leaderboard)

@@ -47,7 +47,8 @@ def pin_current_leaderboard(context: dg.OpExecutionContext, config: PromoteBasel
     context.add_output_metadata({"baseline": config.name, "path": dg.MetadataValue.path(str(dest)),
                                  "evaluations": ", ".join(board["evaluated"]), "models": ", ".join(board["models"]),
                                  "evaluations_fingerprint": board.get("evaluations_fingerprint", ""),
-                                 "template_versions": dg.MetadataValue.json(pinned_versions(dest))})
+                                 "template_versions": dg.MetadataValue.json(pinned_versions(dest)),
+                                 "rubric_versions": dg.MetadataValue.json(pinned_versions(dest, "rubric_versions"))})
     context.log.info(f"Pinned baseline {config.name!r} at {dest}: {', '.join(board['evaluated'])}")
 
 

@@ -25,14 +25,16 @@ DISCORDANT_COLUMNS = ["scenario_hash", "scenario_type", "truth", "control_score"
 
 
 @dg.asset(
-    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
+    # dagster_type Any: with one model x template partition stored the IO manager loads the frame itself, not a dict
+    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping(), dagster_type=dg.Any)},
     description="Each A/B experiment of prompts/experiments.yaml per model: the variant's paired effect on the "
     "primary metric with its interval, the exact McNemar p-value, the decision (adopt / reject / inconclusive), the "
     "scenarios a decisive run needs (power analysis on the observed discordance), what a perfect reader of each "
     "template could gain, the discordant scenarios side by side and the diff of the two template files.",
     kinds={"json"},
 )
-def prompt_experiments(context: dg.AssetExecutionContext, prompt_evaluations: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def prompt_experiments(context: dg.AssetExecutionContext,
+                       prompt_evaluations: dict[str, pd.DataFrame] | pd.DataFrame) -> dict[str, Any]:
     try:
         specs, results, diffs = run_experiments(as_evaluations(prompt_evaluations))
     except FileLintError as exc:

@@ -1,8 +1,8 @@
 """template_leaderboard: the templates ranked on the same scenarios, each score between chance and ceiling.
 
 Input: every partition of prompt_evaluations (models x templates). Per model, its templates are ranked
-(refused when they come from different evaluation sets or settings); per template evaluated by several
-models, the models are ranked on the same scenarios (or reported as not comparable). Per template and metric: score with its 95% interval, chance, ceiling, normalized
+(refused when they come from different evaluation sets, settings or rubric versions); per template evaluated by
+several models, the models are ranked on the same scenarios (or reported as not comparable). Per template and metric: score with its 95% interval, chance, ceiling, normalized
 score and a verdict in words; Holm-corrected paired tests; stability over repeats; the per-scenario
 side by side; the verdict against the pinned baseline (data/baselines/<baseline>/, pinned by the
 promote_baseline job). Output: data/template_leaderboard.json and a self-contained HTML report with
@@ -62,7 +62,8 @@ class LeaderboardParams(CheckedConfig):
 
 
 @dg.asset(
-    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
+    # dagster_type Any: with one model x template partition stored the IO manager loads the frame itself, not a dict
+    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping(), dagster_type=dg.Any)},
     description="Templates ranked by in-range accuracy with 95% intervals (Wilson for rates), each metric next to "
     "chance (the best constant answer) and the template's ceiling (a perfect reader of its inputs), normalized "
     "scores in words, Holm-corrected paired tests, stability over repeats, a per-scenario side by side and the "
@@ -72,7 +73,7 @@ class LeaderboardParams(CheckedConfig):
 def template_leaderboard(
     context: dg.AssetExecutionContext,
     config: LeaderboardParams,
-    prompt_evaluations: dict[str, pd.DataFrame],
+    prompt_evaluations: dict[str, pd.DataFrame] | pd.DataFrame,
     local_files: LocalFiles,
 ) -> dict[str, Any]:
     evals = as_evaluations(prompt_evaluations)
@@ -93,12 +94,14 @@ def template_leaderboard(
     damaged = ""
     try:
         baseline, versions = load_baseline(baseline_dir), pinned_versions(baseline_dir)
+        rubric_pins = pinned_versions(baseline_dir, "rubric_versions")
     except CorruptOutputError as exc:  # the board is still made; the regression check fails with the message
-        baseline, versions, damaged = None, {}, str(exc)
+        baseline, versions, rubric_pins, damaged = None, {}, {}, str(exc)
         context.log.error(f"baseline {config.baseline!r} cannot be read: {exc}")
     board["baseline"] = {"name": config.baseline, "pinned": baseline is not None, "thresholds": thresholds.model_dump(),
                          "verdicts": compare_with_baseline(baseline, evals, thresholds) if baseline else {}}
     board["baseline"]["template_versions"] = versions
+    board["baseline"]["rubric_versions"] = rubric_pins
     if damaged:
         board["baseline"]["damaged"] = damaged
     refused = refused_keys(context.instance)  # left over or added by hand: skipped by the IO manager, said here
@@ -120,7 +123,7 @@ def template_leaderboard(
         render_html(board, plots, {
             "models": ", ".join(f"{m} ({board['model_ids'][m]})" for m in board["models"]),
             "evaluation set": board["evaluation_set"], "evaluations fingerprint": board["evaluations_fingerprint"],
-            "missing templates": missing,
+            "rubric version": board["rubric_version"], "missing templates": missing,
             "baseline": f"{config.baseline} ({'pinned' if baseline else 'none pinned: run promote_baseline'})",
         }, sides, board["baseline"]["verdicts"]),
     )
@@ -138,6 +141,7 @@ def template_leaderboard(
         "evaluations": len(evals),
         "missing_templates": missing,
         "evaluation_set": board["evaluation_set"],
+        "rubric_version": board["rubric_version"],
         "evaluations_fingerprint": board["evaluations_fingerprint"],
         "report": dg.MetadataValue.path(str(report)),
     }

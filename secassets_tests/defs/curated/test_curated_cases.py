@@ -150,3 +150,27 @@ def test_a_root_inside_the_data_folder_given_as_an_absolute_path_or_with_dotdot_
         result = _materialize(data, {"root": value})
         assert result.success, value
         assert pd.read_parquet(data / "curated_cases.parquet")["valid"].tolist() == [True]
+
+
+def test_another_teams_vocabulary_is_read_with_a_report_and_pins_in_the_root(tmp_path):
+    from secassets_tests.curated.external_set import EXTERNAL_CASES, write_cases
+
+    root = write_cases(tmp_path / "curated", EXTERNAL_CASES[:30] + EXTERNAL_CASES[-10:])
+    write_case(root, "suspicious", "prowler", labels={**GOOD, "action": {"action": "prowling"}})
+    (root / "vocabulary.yaml").write_text("action.action:\n  prowling: loitering\n")
+    result = _materialize(tmp_path)
+    assert result.success
+    meta = result.asset_materializations_for_node("curated_cases")[0].metadata
+    report = meta["vocabulary_report"].value
+    assert "| action.action | prowling |" in report and "| loitering | pinned |" in report
+    assert meta["labels_read_by_embedding"].value > 0 and meta["match_threshold"].value == 0.6
+    df = pd.read_parquet(tmp_path / "curated_cases.parquet")
+    assert df["valid"].mean() >= 0.95
+    assert df["not_available"].str.contains("embedding match").any()
+
+    (root / "vocabulary.yaml").write_text("action.action:\n  prowling: sneaking\n")
+    before = _digests(tmp_path)
+    result = _materialize(tmp_path)
+    [failure] = result.get_step_failure_events()
+    assert "'sneaking' is not a value of ours" in failure.step_failure_data.user_failure_data.description
+    assert _digests(tmp_path) == before
