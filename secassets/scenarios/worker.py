@@ -9,17 +9,19 @@ its caller over the channel of secassets.scenarios.worker_protocol; its logs com
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -171,32 +173,83 @@ def _run_worker(request_path: Path, env: dict[str, str], timeout_s: float, log: 
     try:
         timer.start()
         open_streams = len(readers)
-        while open_streams:
-            kind, line = events.get()
-            if line is None:
-                open_streams -= 1
-                continue
-            if kind == "message":
+        with _noticed_interrupts() as interrupted:
+            while open_streams:
                 try:
-                    message = read_worker_message(line)
-                except ValueError:
-                    line = f"unreadable message from the scenario worker: {line}"
-                else:
-                    if isinstance(message, EndpointRequest):  # a row missed the cache: now the server is needed
-                        endpoint_error = _answer_endpoint_request(proc, endpoint)
-                    else:
-                        finished = message
+                    kind, line = events.get(timeout=INTERRUPT_POLL_S)
+                except queue.Empty:
+                    kind, line = "", ""
+                interrupted()  # an interrupt its handler raised where Python swallowed it: raised again here
+                if not kind:
                     continue
-            line = line.rstrip()
-            tail = (tail + [line])[-TAIL_LINES:]
-            if log is not None and line:
-                log(line)
+                if line is None:
+                    open_streams -= 1
+                    continue
+                if kind == "message":
+                    try:
+                        message = read_worker_message(line)
+                    except ValueError:
+                        line = f"unreadable message from the scenario worker: {line}"
+                    else:
+                        if isinstance(message, EndpointRequest):  # a row missed the cache: now the server is needed
+                            endpoint_error = _answer_endpoint_request(proc, endpoint)
+                        else:
+                            finished = message
+                        continue
+                line = line.rstrip()
+                tail = (tail + [line])[-TAIL_LINES:]
+                if log is not None and line:
+                    log(line)
         code = proc.wait()
     finally:
         timer.cancel()
         _stop_worker(proc, readers)
     return _WorkerExit(code=code, timed_out=timed_out.is_set(), tail=tail, endpoint_error=endpoint_error,
                        finished=finished)
+
+
+INTERRUPT_POLL_S = 0.5  # how often the wait checks for an interrupt that was swallowed
+
+
+@contextlib.contextmanager
+def _noticed_interrupts() -> Iterator[Callable[[], None]]:
+    """Remember every SIGINT/SIGTERM while waiting for the worker, and yield a function that re-raises one.
+
+    Dagster's Terminate is a SIGTERM whose handler raises DagsterExecutionInterruptedError; when it fires while
+    Python runs a garbage-collection callback, the exception is printed ("Exception ignored in ...") and lost,
+    and the run would go on. The handler here records the signal before the one it wraps raises, so the wait loop
+    calls that handler again from ordinary code. Outside the main thread signals cannot be handled: nothing then.
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        wrapped = previous[signum]
+        if callable(wrapped):
+            wrapped(signum, frame)
+        elif wrapped == signal.SIG_DFL:
+            raise KeyboardInterrupt
+
+    def raise_swallowed() -> None:
+        if seen:
+            signum = seen.pop()
+            seen.clear()
+            handler_of = previous[signum]
+            if callable(handler_of):
+                handler_of(signum, None)
+            raise KeyboardInterrupt
+
+    for signum in previous:
+        signal.signal(signum, handler)
+    try:
+        yield raise_swallowed
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def _close(pipe: IO[str] | None) -> None:

@@ -185,3 +185,34 @@ def test_stale_work_folders_of_dead_owners_are_removed_and_live_ones_kept(tmp_pa
     assert live.exists() and creating.exists() and other.exists()
     assert (live / "dd-scenarios" / "batch_00000.parquet").read_bytes() == b"partial"
     assert sorted(p.name for p in workdir.iterdir()) == ["data_designer_home", "generate-creating", "generate-live", "unrelated"]
+
+
+def test_an_interrupt_python_swallowed_is_raised_again_by_the_wait():
+    """A SIGTERM whose handler raises inside a garbage-collection callback is printed and lost by Python; the worker
+    wait re-raises it from ordinary code (what a Dagster Terminate needs to stop the run)."""
+    import gc
+    import weakref
+
+    from secassets.scenarios.worker import _noticed_interrupts
+
+    class Interrupted(Exception):
+        pass
+
+    def dagster_like(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGTERM, dagster_like)
+    try:
+        with _noticed_interrupts() as interrupted:
+            class Holder:
+                pass
+
+            holder = Holder()
+            weakref.finalize(holder, lambda: os.kill(os.getpid(), signal.SIGTERM))
+            del holder  # the finalizer runs, the signal's exception is raised inside it and swallowed
+            gc.collect()
+            with pytest.raises(Interrupted):
+                interrupted()
+        assert signal.getsignal(signal.SIGTERM) is dagster_like  # the wrapped handler is back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
