@@ -36,15 +36,6 @@ def real_dir(root: Path, path: Path) -> bool:
     return stat.S_ISDIR(mode) and resolved_inside(root, path)
 
 
-def real_file(root: Path, path: Path) -> bool:
-    """A regular file that is not a link and resolves inside root."""
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return False
-    return stat.S_ISREG(mode) and resolved_inside(root, path)
-
-
 def read_bytes_inside(root: Path, path: Path, max_bytes: int, *, what: str = "file") -> bytes:
     """The bytes of path; UnsafePathError when it is a link, not a regular file or outside root; InputTooLargeError
     (checked on the open file, before reading) when it has more than max_bytes."""
