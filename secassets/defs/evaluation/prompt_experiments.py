@@ -25,8 +25,7 @@ DISCORDANT_COLUMNS = ["scenario_hash", "scenario_type", "truth", "control_score"
 
 
 @dg.asset(
-    # dagster_type Any: with one model x template partition stored the IO manager loads the frame itself, not a dict
-    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping(), dagster_type=dg.Any)},
+    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
     description="Each A/B experiment of prompts/experiments.yaml per model: the variant's paired effect on the "
     "primary metric with its interval, the exact McNemar p-value, the decision (adopt / reject / inconclusive), the "
     "scenarios a decisive run needs (power analysis on the observed discordance), what a perfect reader of each "
@@ -34,7 +33,7 @@ DISCORDANT_COLUMNS = ["scenario_hash", "scenario_type", "truth", "control_score"
     kinds={"json"},
 )
 def prompt_experiments(context: dg.AssetExecutionContext,
-                       prompt_evaluations: dict[str, pd.DataFrame] | pd.DataFrame) -> dict[str, Any]:
+                       prompt_evaluations: dict[str, pd.DataFrame]) -> dict[str, Any]:
     try:
         specs, results, diffs = run_experiments(as_evaluations(prompt_evaluations))
     except FileLintError as exc:

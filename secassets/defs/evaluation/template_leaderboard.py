@@ -62,8 +62,7 @@ class LeaderboardParams(CheckedConfig):
 
 
 @dg.asset(
-    # dagster_type Any: with one model x template partition stored the IO manager loads the frame itself, not a dict
-    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping(), dagster_type=dg.Any)},
+    ins={"prompt_evaluations": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
     description="Templates ranked by in-range accuracy with 95% intervals (Wilson for rates), each metric next to "
     "chance (the best constant answer) and the template's ceiling (a perfect reader of its inputs), normalized "
     "scores in words, Holm-corrected paired tests, stability over repeats, a per-scenario side by side and the "
@@ -73,7 +72,7 @@ class LeaderboardParams(CheckedConfig):
 def template_leaderboard(
     context: dg.AssetExecutionContext,
     config: LeaderboardParams,
-    prompt_evaluations: dict[str, pd.DataFrame] | pd.DataFrame,
+    prompt_evaluations: dict[str, pd.DataFrame],
     local_files: LocalFiles,
 ) -> dict[str, Any]:
     evals = as_evaluations(prompt_evaluations)

@@ -97,8 +97,9 @@ class LocalFilesIOManager(dg.IOManager):
             raise dg.Failure(description=str(exc), allow_retries=False) from None
 
     def _load(self, context: dg.InputContext) -> Any:
-        if context.has_asset_partitions and len(context.asset_partition_keys) > 1:
-            # Every stored partition, {partition: value}; absent partitions are skipped and logged.
+        if context.has_asset_partitions and (len(context.asset_partition_keys) > 1 or not context.has_partition_key):
+            # Every stored partition, {partition: value} (also when one partition exists: an unpartitioned consumer
+            # of a partitioned asset always reads the dict); absent partitions are skipped and logged.
             loaded = {}
             for key in sorted(context.asset_partition_keys):
                 try:
